@@ -1,0 +1,10 @@
+import { createRequire } from 'node:module';
+
+// `../package.json` is the package manifest both from `src/` (tests) and from `dist/` (built).
+const manifest = createRequire(import.meta.url)('../package.json') as { version: string };
+
+/** This package's version, as written in its manifest. */
+export const VERSION: string = manifest.version;
+
+/** The `version:` value of every signature this package prints: names the package, not sacreBLEU. */
+export const SIGNATURE_VERSION = `cncf-llm-bench-${VERSION}`;
