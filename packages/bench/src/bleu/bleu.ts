@@ -6,7 +6,7 @@ import { parseOptions } from '../options.js';
 import type { BaseScore, Metric } from '../metric.js';
 import { type SignatureField, yesNo } from '../signature.js';
 import { getTokenizer, TOKENIZERS } from '../tokenizers/index.js';
-import { rstrip, splitWhitespace } from '../tokenizers/python-whitespace.js';
+import { pythonLower, rstrip, splitWhitespace } from '../python-text.js';
 import { indexReferences, matchHypothesis, type ReferenceNgrams } from './ngram-index.js';
 
 /** sacreBLEU's smoothing methods (Chen & Cherry, 2014) and the default value of each. */
@@ -69,7 +69,7 @@ export function createBleu(options: BleuOptions = {}): Metric<BleuScore, Referen
   const tokenizer = getTokenizer(opts.tokenize);
   const maxOrder = opts.maxNgramOrder;
   const preprocess = (line: string) =>
-    splitWhitespace(tokenizer(rstrip(opts.lowercase ? line.toLowerCase() : line)));
+    splitWhitespace(tokenizer(rstrip(opts.lowercase ? pythonLower(line) : line)));
   const correct = new Float64Array(maxOrder);
   const used = new Map<number | string, number>();
 
@@ -81,7 +81,7 @@ export function createBleu(options: BleuOptions = {}): Metric<BleuScore, Referen
 
     prepareReferences(references) {
       const tokenized = references.map((r) =>
-        tokenizer(rstrip(opts.lowercase ? r.toLowerCase() : r)),
+        tokenizer(rstrip(opts.lowercase ? pythonLower(r) : r)),
       );
       return indexReferences(tokenized, maxOrder);
     },

@@ -1,4 +1,4 @@
-import { splitWhitespace } from '../tokenizers/python-whitespace.js';
+import { splitWhitespace } from '../python-text.js';
 
 /**
  * One segment's reference n-grams, clipped to the most any single reference contains, plus the

@@ -5,7 +5,7 @@ import { parseOptions } from '../options.js';
 import { type CorpusScoreOptions, corpusScore, sentenceScore } from '../score.js';
 import { type SignatureField, yesNo } from '../signature.js';
 import { MatchScratch, NgramTrie } from './ngram-trie.js';
-import { codePointsOf, pythonLower } from './python-text.js';
+import { codePointsOf, pythonLower } from '../python-text.js';
 import { WordVocabulary } from './word-vocabulary.js';
 
 function wholeNumber(min: number, max: number, hint: string) {

@@ -1,4 +1,4 @@
-import { isPythonSpace } from './python-text.js';
+import { isPythonSpace } from '../python-text.js';
 
 // chrF++ tokens are the whitespace-separated words of a line, with one ASCII punctuation character
 // split off the end of a word, or else off its start (so `(hi)` gives `(hi` and `)`, as sacreBLEU

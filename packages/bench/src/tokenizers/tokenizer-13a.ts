@@ -1,4 +1,4 @@
-import { squeezeWhitespace } from './python-whitespace.js';
+import { squeezeWhitespace } from '../python-text.js';
 import { defineTokenizer } from './tokenizer.js';
 
 // mteval-v13a's language-dependent rules for Western languages, in its order:

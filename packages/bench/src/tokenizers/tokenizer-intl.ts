@@ -1,4 +1,4 @@
-import { squeezeWhitespace } from './python-whitespace.js';
+import { squeezeWhitespace } from '../python-text.js';
 import { defineTokenizer } from './tokenizer.js';
 
 const PUNCT_AFTER_NON_NUMBER = /(\P{N})(\p{P})/gu;

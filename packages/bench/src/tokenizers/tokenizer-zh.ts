@@ -1,4 +1,4 @@
-import { strip } from './python-whitespace.js';
+import { strip } from '../python-text.js';
 import { mtevalRules } from './tokenizer-13a.js';
 import { defineTokenizer } from './tokenizer.js';
 

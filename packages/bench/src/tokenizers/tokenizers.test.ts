@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isBenchError } from '../errors.js';
 import { getTokenizer, TOKENIZERS } from './index.js';
-import { rstrip, splitWhitespace, squeezeWhitespace } from './python-whitespace.js';
+import { rstrip, splitWhitespace, squeezeWhitespace } from '../python-text.js';
 
 interface Case {
   input: string;

@@ -1,6 +1,7 @@
-// chrF works on Python `str` values: characters are code points (an emoji is one character, not
-// two UTF-16 units), whitespace is what `str.isspace()` accepts and lowercasing is `str.lower()`
-// of the Python the reference ran on (3.11, Unicode 14). These helpers give the same answers.
+// sacreBLEU works on Python `str` values: characters are code points (an emoji is one character,
+// not two UTF-16 units), whitespace is what `str.isspace()` accepts and lowercasing is
+// `str.lower()` of the Python the reference ran on (3.11, Unicode 14). These helpers give the
+// same answers, so every metric sees the text exactly as sacreBLEU does.
 
 // Letters that Node's newer Unicode tables (15.0–17.0) lowercase but Python 3.11 leaves alone:
 // Cyrillic TJE, the Latin Extended-D additions, Garay and Beria Erfe capitals. Python 3.11 treats
@@ -63,4 +64,33 @@ export function codePointsOf(text: string, keepWhitespace: boolean, out: Int32Ar
     out[count++] = unit;
   }
   return count;
+}
+
+// The same whitespace set as `isPythonSpace`, as a regex class for splitting and stripping.
+const WS = '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const RUNS = new RegExp(`[${WS}]+`, 'g');
+const TRAILING = new RegExp(`[${WS}]+$`);
+const EDGES = new RegExp(`^[${WS}]+|[${WS}]+$`, 'g');
+
+/** Python's `line.split()`: the non-empty runs between whitespace. */
+export function splitWhitespace(line: string): string[] {
+  const parts = line.split(RUNS);
+  if (parts.length > 0 && parts[0] === '') parts.shift();
+  if (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+  return parts;
+}
+
+/** Python's `' '.join(line.split())`: single spaces, no leading or trailing whitespace. */
+export function squeezeWhitespace(line: string): string {
+  return line.replace(RUNS, ' ').replace(/^ | $/g, '');
+}
+
+/** Python's `line.rstrip()`. */
+export function rstrip(line: string): string {
+  return line.replace(TRAILING, '');
+}
+
+/** Python's `line.strip()`. */
+export function strip(line: string): string {
+  return line.replace(EDGES, '');
 }
