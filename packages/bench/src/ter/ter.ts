@@ -1,0 +1,207 @@
+import { z } from 'zod';
+import type { ReferenceStreams, ScoreResult } from '../corpus.js';
+import { BenchError } from '../errors.js';
+import type { BaseScore, Metric } from '../metric.js';
+import { type CorpusScoreOptions, corpusScore, sentenceScore } from '../score.js';
+import { type SignatureField, yesNo } from '../signature.js';
+import { createTercomTokenizer } from './tercom-tokenizer.js';
+import { TranslationEditRate } from './translation-edit-rate.js';
+
+/** Options of TER, sacreBLEU's `TER(...)` arguments in camelCase. */
+export const TerOptionsSchema = z
+  .object({
+    /**
+     * Normalize before scoring: join lines, decode `&quot;`/`&amp;`/`&lt;`/`&gt;` and split
+     * punctuation off words (and, with `asianSupport`, split CJK characters).
+     * @default false
+     */
+    normalized: z.boolean().default(false),
+    /**
+     * Remove the punctuation `.,?:;!"()` (and, with `asianSupport`, CJK and full-width
+     * punctuation).
+     * @default false
+     */
+    noPunct: z.boolean().default(false),
+    /**
+     * Apply `normalized` and `noPunct` to CJK text too; no effect without one of them.
+     * @default false
+     */
+    asianSupport: z.boolean().default(false),
+    /**
+     * Compare words with their case; otherwise everything is lowercased.
+     * @default false
+     */
+    caseSensitive: z.boolean().default(false),
+  })
+  .strict();
+
+/** TER options as callers pass them (every field optional). */
+export type TerOptions = z.input<typeof TerOptionsSchema>;
+
+/** A TER score: edits per reference word, on a 0–100 scale (it can exceed 100). Lower is better. */
+export interface TerScore extends BaseScore {
+  readonly name: 'TER';
+  /** `100 × numEdits / refLength`; 100 when there are edits but no reference words, else 0. */
+  readonly score: number;
+  /** Shifts plus insertions, deletions and substitutions, against each segment's closest reference. */
+  readonly numEdits: number;
+  /** Sum over segments of the average length in words of the segment's references. */
+  readonly refLength: number;
+  readonly verbose: '';
+}
+
+/** One segment's references, tokenized into word ids that the hypothesis is mapped onto. */
+export interface TerReferences {
+  /** Each distinct reference word of the segment and its id. */
+  readonly vocabulary: ReadonlyMap<string, number>;
+  /** The references' words as ids, one array per reference. */
+  readonly words: readonly Int32Array[];
+}
+
+const OPTION_NAMES = Object.keys(TerOptionsSchema.shape);
+
+/** Validates TER options, throwing a {@link BenchError} that names the option and the fix. */
+function parseTerOptions(options: unknown): z.output<typeof TerOptionsSchema> {
+  const parsed = TerOptionsSchema.safeParse(options ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  if (issue?.code === 'unrecognized_keys') {
+    const hints = issue.keys.map((key) => {
+      const camel = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+      return camel !== key && OPTION_NAMES.includes(camel)
+        ? `'${key}' (did you mean '${camel}'?)`
+        : `'${key}'`;
+    });
+    throw new BenchError(
+      'invalid-options',
+      `unknown TER option ${hints.join(', ')}: TER accepts ${OPTION_NAMES.join(', ')}.`,
+      { cause: parsed.error },
+    );
+  }
+  const name = issue?.path.join('.') || 'options';
+  const value = name === 'options' ? options : (options as Record<string, unknown>)[name];
+  throw new BenchError(
+    'invalid-options',
+    name === 'options'
+      ? `TER options must be an object such as { normalized: true }, got ${describe(value)}.`
+      : `TER option '${name}' must be true or false, got ${describe(value)}.`,
+    { cause: parsed.error },
+  );
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return `the string '${value}'`;
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+}
+
+/**
+ * Creates the TER metric (translation edit rate, Snover et al. 2006) equal to sacreBLEU 2.6.0's
+ * `TER`: the shifts (chosen greedily, as tercom does), insertions, deletions and substitutions that
+ * turn a hypothesis into its closest reference, per average reference word. Statistics per segment
+ * are `[numEdits, averageReferenceLength]`.
+ *
+ * An instance keeps reusable working memory; use it from one call at a time.
+ *
+ * @throws {@link BenchError} `invalid-options` for an unknown option or one that is not a boolean.
+ */
+export function createTer(options: TerOptions = {}): Metric<TerScore, TerReferences> {
+  const { normalized, noPunct, asianSupport, caseSensitive } = parseTerOptions(options);
+  const tokenize = createTercomTokenizer({ normalized, noPunct, asianSupport, caseSensitive });
+  const ter = new TranslationEditRate();
+  let hypIds = new Int32Array(64);
+
+  return {
+    id: 'ter',
+    name: 'TER',
+    higherIsBetter: false,
+    statisticsSize: 2,
+
+    prepareReferences(references) {
+      if (references.length === 0)
+        throw new BenchError(
+          'invalid-input',
+          'TER needs at least one reference for every segment, but a segment has none: give it a reference in at least one stream.',
+        );
+      const vocabulary = new Map<string, number>();
+      const words = references.map((reference) => {
+        const tokens = tokenize(reference);
+        const ids = new Int32Array(tokens.length);
+        for (let k = 0; k < tokens.length; k++) {
+          const token = tokens[k]!;
+          let id = vocabulary.get(token);
+          if (id === undefined) {
+            id = vocabulary.size;
+            vocabulary.set(token, id);
+          }
+          ids[k] = id;
+        }
+        return ids;
+      });
+      return { vocabulary, words };
+    },
+
+    segmentStatistics(hypothesis, references, out, offset) {
+      const tokens = tokenize(hypothesis);
+      const n = tokens.length;
+      if (hypIds.length < n) hypIds = new Int32Array(Math.max(n, hypIds.length * 2));
+      // Only equality with reference words matters, so words no reference has share one id.
+      for (let k = 0; k < n; k++) hypIds[k] = references.vocabulary.get(tokens[k]!) ?? -1;
+      let bestEdits = Number.POSITIVE_INFINITY;
+      let totalLength = 0;
+      for (const ref of references.words) {
+        const edits = ter.edits(hypIds, n, ref, ref.length);
+        if (edits < bestEdits) bestEdits = edits;
+        totalLength += ref.length;
+      }
+      out[offset] = bestEdits;
+      out[offset + 1] = totalLength / references.words.length;
+    },
+
+    scoreFromStatistics(statistics, offset = 0) {
+      const numEdits = statistics[offset]!;
+      const refLength = statistics[offset + 1]!;
+      const rate = refLength > 0 ? numEdits / refLength : numEdits > 0 ? 1 : 0;
+      return { name: 'TER', score: 100 * rate, numEdits, refLength, verbose: '' };
+    },
+
+    signatureFields(): SignatureField[] {
+      return [
+        { key: 'case', short: 'c', value: caseSensitive ? 'mixed' : 'lc' },
+        { key: 'tok', short: 't', value: 'tercom' },
+        { key: 'norm', short: 'nr', value: yesNo(normalized) },
+        { key: 'punct', short: 'pn', value: yesNo(!noPunct) },
+        { key: 'asian', short: 'as', value: yesNo(asianSupport) },
+      ];
+    },
+  };
+}
+
+/**
+ * Corpus-level TER of `hypotheses` against reference streams (`references[i][j]` is segment `j`
+ * of stream `i`), as `sacrebleu.corpus_score` with `TER(...)`.
+ *
+ * @throws {@link BenchError} `invalid-options`, `invalid-input` or `length-mismatch`.
+ */
+export function corpusTer(
+  hypotheses: readonly string[],
+  references: ReferenceStreams,
+  options: TerOptions & CorpusScoreOptions = {},
+): ScoreResult<TerScore> {
+  const { bootstrap, seed, ...terOptions } = options ?? {};
+  return corpusScore(createTer(terOptions), hypotheses, references, { bootstrap, seed });
+}
+
+/**
+ * Sentence-level TER of one hypothesis against its references (one string per reference), as
+ * `sacrebleu.sentence_score` with `TER(...)`.
+ *
+ * @throws {@link BenchError} `invalid-options` or `invalid-input`.
+ */
+export function sentenceTer(
+  hypothesis: string,
+  references: readonly string[],
+  options: TerOptions = {},
+): ScoreResult<TerScore> {
+  return sentenceScore(createTer(options), hypothesis, references);
+}
