@@ -1,6 +1,6 @@
 import { BenchError } from './errors.js';
 import type { BaseScore, Metric } from './metric.js';
-import { Signature } from './signature.js';
+import type { Signature } from './signature.js';
 
 /**
  * References as reference streams: `references[i][j]` is segment `j` of stream `i` (sacreBLEU's
@@ -40,7 +40,10 @@ export interface ConfidenceInterval {
  */
 export function checkStreams(hypotheses: readonly unknown[], references: ReferenceStreams): void {
   if (!Array.isArray(hypotheses))
-    throw new BenchError('invalid-input', 'hypotheses must be an array of strings, one per segment.');
+    throw new BenchError(
+      'invalid-input',
+      'hypotheses must be an array of strings, one per segment.',
+    );
   if (!Array.isArray(references) || references.length === 0)
     throw new BenchError(
       'invalid-input',

@@ -10,7 +10,9 @@ export function formatFixed(value: number, digits: number): string {
   const exact = Math.abs(value).toFixed(Math.min(100, digits + 60));
   const tail = exact.slice(exact.indexOf('.') + 1 + digits);
   if (!/^50*$/.test(tail)) return fixed;
-  const truncated = Math.abs(value).toFixed(digits + 1).slice(0, -1);
+  const truncated = Math.abs(value)
+    .toFixed(digits + 1)
+    .slice(0, -1);
   const lastDigit = Number(truncated.at(-1) === '.' ? truncated.at(-2) : truncated.at(-1));
   if (lastDigit % 2 === 0) {
     const sign = value < 0 ? '-' : '';

@@ -67,7 +67,8 @@ export function codePointsOf(text: string, keepWhitespace: boolean, out: Int32Ar
 }
 
 // The same whitespace set as `isPythonSpace`, as a regex class for splitting and stripping.
-const WS = '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const WS =
+  '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 const RUNS = new RegExp(`[${WS}]+`, 'g');
 const TRAILING = new RegExp(`[${WS}]+$`);
 const EDGES = new RegExp(`^[${WS}]+|[${WS}]+$`, 'g');

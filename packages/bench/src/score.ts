@@ -38,9 +38,12 @@ export function corpusScore<TScore extends BaseScore, TRef>(
   references: ReferenceStreams | PreparedReferences<TRef>,
   options: CorpusScoreOptions = {},
 ): ScoreResult<TScore> {
-  const prepared = isPrepared(references)
-    ? references
-    : (checkStreams(hypotheses, references), prepareReferences(metric, references));
+  let prepared: PreparedReferences<TRef>;
+  if (isPrepared<TRef>(references)) prepared = references;
+  else {
+    checkStreams(hypotheses, references);
+    prepared = prepareReferences(metric, references);
+  }
   const stats = computeStatistics(metric, hypotheses, prepared);
   return scoreStatistics(metric, stats, prepared.nrefs, options);
 }

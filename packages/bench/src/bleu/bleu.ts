@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { type CorpusScoreOptions, corpusScore, sentenceScore } from '../score.js';
 import type { ReferenceStreams, ScoreResult } from '../corpus.js';
 import { formatFixed } from '../format.js';
-import { parseOptions } from '../options.js';
 import type { BaseScore, Metric } from '../metric.js';
+import { parseOptions } from '../options.js';
+import { pythonLower, rstrip } from '../python-text.js';
+import { type CorpusScoreOptions, corpusScore, sentenceScore } from '../score.js';
 import { type SignatureField, yesNo } from '../signature.js';
 import { getTokenizer, TOKENIZERS } from '../tokenizers/index.js';
-import { pythonLower, rstrip, splitWhitespace } from '../python-text.js';
 import { indexReferences, matchHypothesis, type ReferenceNgrams } from './ngram-index.js';
 
 /** sacreBLEU's smoothing methods (Chen & Cherry, 2014) and the default value of each. */
@@ -68,10 +68,8 @@ export function createBleu(options: BleuOptions = {}): Metric<BleuScore, Referen
   const opts = parseOptions(BleuOptionsSchema, options, 'BLEU');
   const tokenizer = getTokenizer(opts.tokenize);
   const maxOrder = opts.maxNgramOrder;
-  const preprocess = (line: string) =>
-    splitWhitespace(tokenizer(rstrip(opts.lowercase ? pythonLower(line) : line)));
+  const preprocess = (line: string) => rstrip(opts.lowercase ? pythonLower(line) : line);
   const correct = new Float64Array(maxOrder);
-  const used = new Map<number | string, number>();
 
   return {
     id: 'bleu',
@@ -80,16 +78,11 @@ export function createBleu(options: BleuOptions = {}): Metric<BleuScore, Referen
     statisticsSize: 2 + 2 * maxOrder,
 
     prepareReferences(references) {
-      const tokenized = references.map((r) =>
-        tokenizer(rstrip(opts.lowercase ? pythonLower(r) : r)),
-      );
-      return indexReferences(tokenized, maxOrder);
+      return indexReferences(references.map(preprocess), tokenizer, maxOrder);
     },
 
     segmentStatistics(hypothesis, reference, out, offset) {
-      const tokens = preprocess(hypothesis);
-      const len = tokens.length;
-      matchHypothesis(tokens, reference, maxOrder, correct, used);
+      const len = matchHypothesis(preprocess(hypothesis), tokenizer, reference, maxOrder, correct);
       out[offset] = len;
       out[offset + 1] = closestReferenceLength(len, reference.lengths);
       for (let n = 0; n < maxOrder; n++) {
@@ -174,7 +167,8 @@ export function computeBleu(stats: BleuStatistics): BleuScore {
 
   const bp = sysLen < refLen ? (sysLen > 0 ? Math.exp(1 - refLen / sysLen) : 0) : 1;
   const precisions = new Array<number>(maxOrder).fill(0);
-  if (!counts.some((c) => c !== 0)) return bleuScore(0, counts, totals, precisions, bp, sysLen, refLen);
+  if (!counts.some((c) => c !== 0))
+    return bleuScore(0, counts, totals, precisions, bp, sysLen, refLen);
 
   let mtevalFactor = 1;
   let effectiveOrder = maxOrder;

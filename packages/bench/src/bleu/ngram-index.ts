@@ -1,102 +1,181 @@
-import { splitWhitespace } from '../python-text.js';
+import { SpanBuffer, SpanVocabulary } from '../span-vocabulary.js';
+import type { Tokenizer } from '../tokenizers/tokenizer.js';
 
 /**
  * One segment's reference n-grams, clipped to the most any single reference contains, plus the
- * reference lengths. N-grams are keyed by exact integers: tokens get per-segment ids (from 1)
- * and an n-gram is the base-`(vocabulary + 1)` number of its ids, which is collision-free and
- * keeps different orders apart. When that number could exceed 2^53 (huge segments or orders),
- * keys fall back to the space-joined tokens.
+ * reference lengths.
+ *
+ * Tokens get per-segment ids (from 1) and an n-gram is the base-`base` number of its ids: exact,
+ * collision-free, and different orders never share a key. The keys live in a small
+ * open-addressing table of typed arrays (much faster than a `Map` in the matching loop); a
+ * table position doubles as the n-gram's slot for counting clipped matches. Hypothesis tokens
+ * are looked up by position, so matching allocates no strings. When keys could exceed 2^53
+ * (very long segments or orders), n-grams are keyed by their space-joined tokens instead.
  */
 export interface ReferenceNgrams {
   readonly lengths: readonly number[];
-  readonly vocabulary: Map<string, number>;
+  readonly vocabulary: SpanVocabulary;
   readonly base: number;
-  readonly counts: Map<number | string, number>;
-  readonly packed: boolean;
+  /** Packed keys by table position (0 = empty); length is a power of two. */
+  readonly keys: Float64Array;
+  /** Clip count by table position (packed), or by slot (string keys). */
+  readonly limits: Int32Array;
+  /** String keys → slot, when keys are not packed. */
+  readonly stringSlots: Map<string, number> | undefined;
 }
 
-/** Counts the n-grams (orders 1..maxOrder) of already tokenized references. */
-export function indexReferences(references: readonly string[], maxOrder: number): ReferenceNgrams {
-  const tokenized = references.map(splitWhitespace);
-  const vocabulary = new Map<string, number>();
-  for (const tokens of tokenized)
-    for (const t of tokens) if (!vocabulary.has(t)) vocabulary.set(t, vocabulary.size + 1);
+const TWO_32 = 4294967296;
+
+function hash(key: number, mask: number): number {
+  return Math.imul((key >>> 0) ^ Math.imul((key / TWO_32) >>> 0, 0x85ebca6b), 0x9e3779b1) & mask;
+}
+
+/** Position of `key` in the table, or of the empty cell where it would go. */
+function probe(keys: Float64Array, key: number): number {
+  const mask = keys.length - 1;
+  let i = hash(key, mask);
+  for (;;) {
+    const k = keys[i]!;
+    if (k === key || k === 0) return i;
+    i = (i + 1) & mask;
+  }
+}
+
+const spans = new SpanBuffer();
+
+/** Tokenizes references with `tokenizer` and counts their n-grams (orders 1..maxOrder). */
+export function indexReferences(
+  references: readonly string[],
+  tokenizer: Tokenizer,
+  maxOrder: number,
+): ReferenceNgrams {
+  const vocabulary = new SpanVocabulary();
+  const idLists: Int32Array[] = [];
+  for (const ref of references) {
+    const text = tokenizer.spans(ref, spans);
+    const ids = new Int32Array(spans.count);
+    for (let k = 0; k < spans.count; k++)
+      ids[k] = vocabulary.idOf(text, spans.starts[k]!, spans.ends[k]!, true) + 1;
+    idLists.push(ids);
+  }
   const base = vocabulary.size + 1;
-  const packed = maxOrder * Math.log2(base) < 52;
-  let counts: Map<number | string, number> | undefined;
-  for (const tokens of tokenized) {
-    const own = countNgrams(tokens, vocabulary, base, packed, maxOrder);
-    if (counts === undefined) {
-      counts = own;
-      continue;
+  const lengths = idLists.map((ids) => ids.length);
+  if (maxOrder * Math.log2(base) >= 52)
+    return indexByStrings(idLists, maxOrder, vocabulary, lengths);
+
+  let ngrams = 0;
+  for (const ids of idLists) ngrams += ids.length * maxOrder;
+  let capacity = 8;
+  while (capacity < 2 * ngrams) capacity *= 2;
+  const keys = new Float64Array(capacity);
+  const limits = new Int32Array(capacity);
+  // With several references, count each in `own` and keep the maximum per n-gram.
+  const own = idLists.length > 1 ? new Int32Array(capacity) : limits;
+  for (const ids of idLists) {
+    const len = ids.length;
+    for (let i = 0; i < len; i++) {
+      const last = Math.min(len, i + maxOrder);
+      let key = 0;
+      for (let j = i; j < last; j++) {
+        key = key * base + ids[j]!;
+        const at = probe(keys, key);
+        keys[at] = key;
+        own[at]!++;
+      }
     }
-    for (const [key, c] of own) if (c > (counts.get(key) ?? 0)) counts.set(key, c);
+    if (own !== limits) {
+      for (let at = 0; at < capacity; at++) if (own[at]! > limits[at]!) limits[at] = own[at]!;
+      own.fill(0);
+    }
+  }
+  return { lengths, vocabulary, base, keys, limits, stringSlots: undefined };
+}
+
+function indexByStrings(
+  idLists: readonly Int32Array[],
+  maxOrder: number,
+  vocabulary: SpanVocabulary,
+  lengths: number[],
+): ReferenceNgrams {
+  const stringSlots = new Map<string, number>();
+  const limits: number[] = [];
+  for (const ids of idLists) {
+    const tokens = Array.from(ids, (id) => vocabulary.word(id - 1));
+    const own = new Map<number, number>();
+    for (let i = 0; i < tokens.length; i++)
+      for (let j = i; j < Math.min(tokens.length, i + maxOrder); j++) {
+        const k = tokens.slice(i, j + 1).join(' ');
+        let slot = stringSlots.get(k);
+        if (slot === undefined) {
+          slot = limits.length;
+          stringSlots.set(k, slot);
+          limits.push(0);
+        }
+        own.set(slot, (own.get(slot) ?? 0) + 1);
+      }
+    for (const [slot, c] of own) if (c > limits[slot]!) limits[slot] = c;
   }
   return {
-    lengths: tokenized.map((t) => t.length),
+    lengths,
     vocabulary,
-    base,
-    counts: counts ?? new Map(),
-    packed,
+    base: vocabulary.size + 1,
+    keys: new Float64Array(0),
+    limits: Int32Array.from(limits),
+    stringSlots,
   };
 }
 
-function countNgrams(
-  tokens: readonly string[],
-  vocabulary: Map<string, number>,
-  base: number,
-  packed: boolean,
-  maxOrder: number,
-): Map<number | string, number> {
-  const counts = new Map<number | string, number>();
-  const len = tokens.length;
-  for (let i = 0; i < len; i++) {
-    const last = Math.min(len, i + maxOrder);
-    let key = 0;
-    for (let j = i; j < last; j++) {
-      const k: number | string = packed
-        ? (key = key * base + vocabulary.get(tokens[j]!)!)
-        : tokens.slice(i, j + 1).join(' ');
-      counts.set(k, (counts.get(k) ?? 0) + 1);
-    }
-  }
-  return counts;
-}
+let used = new Int32Array(1024);
+let touched = new Int32Array(1024);
+let hypIds = new Float64Array(256);
 
 /**
- * Matches a tokenized hypothesis against reference n-grams: writes the clipped matches of each
- * order into `correct` and returns the hypothesis length. `used` is scratch space.
+ * Tokenizes a hypothesis and matches it against reference n-grams: writes the clipped matches
+ * of each order into `correct` and returns the hypothesis length in tokens.
  */
 export function matchHypothesis(
-  tokens: readonly string[],
+  hypothesis: string,
+  tokenizer: Tokenizer,
   reference: ReferenceNgrams,
   maxOrder: number,
   correct: Float64Array,
-  used: Map<number | string, number>,
-): void {
-  const { vocabulary, base, counts, packed } = reference;
-  used.clear();
+): number {
+  const { vocabulary, base, keys, limits, stringSlots } = reference;
+  const text = tokenizer.spans(hypothesis, spans);
+  const len = spans.count;
   correct.fill(0);
-  const len = tokens.length;
+  if (used.length < limits.length) used = new Int32Array(limits.length * 2);
+  if (touched.length < len * maxOrder) touched = new Int32Array(len * maxOrder * 2);
+  if (hypIds.length < len) hypIds = new Float64Array(len * 2);
+  const ids = hypIds;
+  // Each token is looked up once; 0 marks a token that no reference has.
+  for (let j = 0; j < len; j++)
+    ids[j] = vocabulary.idOf(text, spans.starts[j]!, spans.ends[j]!, false) + 1;
+  const words = stringSlots && Array.from({ length: len }, (_, j) => text.substring(spans.starts[j]!, spans.ends[j]!));
+  let nTouched = 0;
   for (let i = 0; i < len; i++) {
     const last = Math.min(len, i + maxOrder);
     let key = 0;
     for (let j = i; j < last; j++) {
-      let k: number | string;
-      if (packed) {
-        const id = vocabulary.get(tokens[j]!);
+      let slot: number;
+      if (words === undefined) {
+        const id = ids[j]!;
         // A token no reference has ends every n-gram starting at i: none of them can match.
-        if (id === undefined) break;
-        k = key = key * base + id;
+        if (id === 0) break;
+        key = key * base + id;
+        slot = probe(keys, key);
+        if (keys[slot] === 0) break;
       } else {
-        k = tokens.slice(i, j + 1).join(' ');
+        const s = stringSlots!.get(words.slice(i, j + 1).join(' '));
+        if (s === undefined) break;
+        slot = s;
       }
-      const available = counts.get(k);
-      // A reference holding an n-gram holds its prefixes, so no extension of a miss can match.
-      if (available === undefined) break;
-      const u = (used.get(k) ?? 0) + 1;
-      used.set(k, u);
-      if (u <= available) correct[j - i]! += 1;
+      // (A reference holding an n-gram holds its prefixes, so no extension of a miss matches.)
+      if (used[slot] === 0) touched[nTouched++] = slot;
+      used[slot]!++;
+      if (used[slot]! <= limits[slot]!) correct[j - i]!++;
     }
   }
+  for (let t = 0; t < nTouched; t++) used[touched[t]!] = 0;
+  return len;
 }

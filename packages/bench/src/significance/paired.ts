@@ -69,7 +69,10 @@ export function pairedTest<TScore extends BaseScore>(
   const seed = options.seed ?? DEFAULT_SEED;
   const confidenceSamples = options.confidenceSamples ?? 0;
   if (!Number.isInteger(samples) || samples < 1)
-    throw new BenchError('invalid-options', `paired test samples must be a positive integer, got ${samples}.`);
+    throw new BenchError(
+      'invalid-options',
+      `paired test samples must be a positive integer, got ${samples}.`,
+    );
   for (const [i, s] of systems.entries())
     if (s.segments !== baseline.segments || s.size !== baseline.size)
       throw new BenchError(
@@ -132,7 +135,11 @@ export function pairedTest<TScore extends BaseScore>(
     const pValue = (exceed + 1) / (samples + 1);
     if (confidenceSamples <= 0) return { score, pValue };
     const idx = bootstrapIndices(rng, n, confidenceSamples);
-    return { score, pValue, ...estimateConfidence(resampledScores(metric, system, idx, confidenceSamples)) };
+    return {
+      score,
+      pValue,
+      ...estimateConfidence(resampledScores(metric, system, idx, confidenceSamples)),
+    };
   });
 
   const signature = new Signature(

@@ -1,9 +1,9 @@
 import { BenchError } from '../errors.js';
+import type { Tokenizer } from './tokenizer.js';
 import { tokenizer13a } from './tokenizer-13a.js';
 import { tokenizerChar } from './tokenizer-char.js';
 import { tokenizerIntl } from './tokenizer-intl.js';
 import { tokenizerNone } from './tokenizer-none.js';
-import type { Tokenizer } from './tokenizer.js';
 import { tokenizerZh } from './tokenizer-zh.js';
 
 /** The BLEU tokenizers this package implements, by sacreBLEU name. */

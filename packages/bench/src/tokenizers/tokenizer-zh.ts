@@ -1,6 +1,6 @@
 import { strip } from '../python-text.js';
-import { mtevalRules } from './tokenizer-13a.js';
 import { defineTokenizer } from './tokenizer.js';
+import { mtevalRules } from './tokenizer-13a.js';
 
 // Code point ranges that sacreBLEU's `zh` tokenizer splits into single-character tokens.
 // Two entries of the original table were written as 5-hex-digit `\u` escapes, which Python

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isBenchError } from '../errors.js';
-import { getTokenizer, TOKENIZERS } from './index.js';
 import { rstrip, splitWhitespace, squeezeWhitespace } from '../python-text.js';
+import { getTokenizer, TOKENIZERS } from './index.js';
+import { SpanBuffer } from '../span-vocabulary.js';
+import { tokenize13aWithRegexes, tokenizer13a } from './tokenizer-13a.js';
 
 interface Case {
   input: string;
@@ -59,5 +61,52 @@ describe('getTokenizer', () => {
 
   it('says why the MeCab and SentencePiece tokenizers are missing', () => {
     expect(() => getTokenizer('ja-mecab')).toThrow(/MeCab or SentencePiece/);
+  });
+});
+
+describe('the 13a scanner equals the regex substitutions it replaces', () => {
+  // A small seeded generator: lines dense in what the rules look at (digits next to periods,
+  // commas and dashes, symbols, entities, every kind of whitespace), plus ordinary words.
+  function* lines(count: number): Generator<string> {
+    let seed = 20240611;
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 4294967296;
+    };
+    const pieces = [
+      'a', 'Zq', 'word', '7', '42', '3.5', '.', ',', '-', '--', '..', '.,', ',-', '1,000', '10-20',
+      ' ', '  ', '\t', '\u00a0', '\u2003', '\x1c', '\u3000', '(', ')', '"', "'", '&', '&amp;',
+      '&quot;', '<skipped>', '/', ':', '?', '%', '$', '~', '`', '_', 'é', '–', '。', '😀', '\n', '-\n',
+    ];
+    for (let i = 0; i < count; i++) {
+      let line = '';
+      const len = Math.floor(next() * 24);
+      for (let j = 0; j < len; j++) line += pieces[Math.floor(next() * pieces.length)];
+      yield line;
+    }
+  }
+
+  const spans = new SpanBuffer();
+
+  it('on 20,000 generated lines', () => {
+    let checked = 0;
+    for (const line of lines(20_000)) {
+      expect(tokenizer13a(line), JSON.stringify(line)).toBe(tokenize13aWithRegexes(line));
+      const text = tokenizer13a.spans(line, spans);
+      const tokens = Array.from({ length: spans.count }, (_, k) =>
+        text.substring(spans.starts[k]!, spans.ends[k]!),
+      );
+      expect(tokens).toEqual(splitWhitespace(tokenize13aWithRegexes(line)));
+      checked++;
+    }
+    expect(checked).toBe(20_000);
+  });
+
+  it('on every line of the benchmark corpus (real documentation text)', () => {
+    const corpus = readFileSync(
+      new URL('../../bench/data/references.txt', import.meta.url),
+      'utf8',
+    ).split('\n');
+    for (const line of corpus) expect(tokenizer13a(line)).toBe(tokenize13aWithRegexes(line));
   });
 });
