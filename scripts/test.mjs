@@ -13,11 +13,19 @@ const workspaces = ['packages', 'apps'].flatMap((dir) =>
 );
 for (const ws of workspaces) rmSync(join(ws, 'test-results.json'), { force: true });
 
-const run = spawnSync('pnpm', ['exec', 'turbo', 'run', 'test', '--continue', ...process.argv.slice(2)], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', FORCE_COLOR: process.env.FORCE_COLOR ?? '0' },
-});
+const run = spawnSync(
+  'pnpm',
+  ['exec', 'turbo', 'run', 'test', '--continue', ...process.argv.slice(2)],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      TURBO_TELEMETRY_DISABLED: '1',
+      NO_COLOR: '1',
+    },
+  },
+);
 
 let passed = 0;
 let failed = 0;
@@ -36,7 +44,9 @@ for (const ws of workspaces) {
   failed += r.numFailedTests;
   skipped += r.numPendingTests + (r.numTodoTests ?? 0);
   // A suite that failed to load has no tests to count: count it as a failure.
-  failed += r.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+  failed += r.testResults.filter(
+    (f) => f.status === 'failed' && f.assertionResults.length === 0,
+  ).length;
 }
 if (missing.length) {
   console.log(`No test report from: ${missing.join(', ')} (its tests did not run).`);
