@@ -70,7 +70,6 @@ export function codePointsOf(text: string, keepWhitespace: boolean, out: Int32Ar
 const WS =
   '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 const RUNS = new RegExp(`[${WS}]+`, 'g');
-const TRAILING = new RegExp(`[${WS}]+$`);
 const EDGES = new RegExp(`^[${WS}]+|[${WS}]+$`, 'g');
 
 /** Python's `line.split()`: the non-empty runs between whitespace. */
@@ -88,7 +87,9 @@ export function squeezeWhitespace(line: string): string {
 
 /** Python's `line.rstrip()`. */
 export function rstrip(line: string): string {
-  return line.replace(TRAILING, '');
+  let end = line.length;
+  while (end > 0 && isPythonSpace(line.charCodeAt(end - 1))) end--;
+  return end === line.length ? line : line.slice(0, end);
 }
 
 /** Python's `line.strip()`. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type ChrfOptions, corpusChrf, createChrf, sentenceChrf } from '../src/chrf/chrf.js';
-import { pythonLower } from '../src/python-text.js';
 import { prepareReferences } from '../src/corpus.js';
 import { isBenchError } from '../src/errors.js';
+import { pythonLower } from '../src/python-text.js';
 import { corpusScore, sentenceScore } from '../src/score.js';
 import { casesOf, golden, withoutVersion } from './golden.js';
 

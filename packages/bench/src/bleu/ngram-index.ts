@@ -151,7 +151,9 @@ export function matchHypothesis(
   // Each token is looked up once; 0 marks a token that no reference has.
   for (let j = 0; j < len; j++)
     ids[j] = vocabulary.idOf(text, spans.starts[j]!, spans.ends[j]!, false) + 1;
-  const words = stringSlots && Array.from({ length: len }, (_, j) => text.substring(spans.starts[j]!, spans.ends[j]!));
+  const words =
+    stringSlots &&
+    Array.from({ length: len }, (_, j) => text.substring(spans.starts[j]!, spans.ends[j]!));
   let nTouched = 0;
   for (let i = 0; i < len; i++) {
     const last = Math.min(len, i + maxOrder);

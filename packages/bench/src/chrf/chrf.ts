@@ -2,10 +2,10 @@ import { z } from 'zod';
 import type { ReferenceStreams, ScoreResult } from '../corpus.js';
 import type { BaseScore, Metric } from '../metric.js';
 import { parseOptions } from '../options.js';
+import { codePointsOf, pythonLower } from '../python-text.js';
 import { type CorpusScoreOptions, corpusScore, sentenceScore } from '../score.js';
 import { type SignatureField, yesNo } from '../signature.js';
 import { MatchScratch, NgramTrie } from './ngram-trie.js';
-import { codePointsOf, pythonLower } from '../python-text.js';
 import { WordVocabulary } from './word-vocabulary.js';
 
 function wholeNumber(min: number, max: number, hint: string) {

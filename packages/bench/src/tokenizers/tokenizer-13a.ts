@@ -203,10 +203,12 @@ function unescape13a(line: string): string {
  * The mteval-v13a tokenizer used by WMT and sacreBLEU's default: unescapes the four common XML
  * entities, drops `<skipped>` markers, then splits punctuation off words.
  */
+// sacreBLEU pads the line with a space on each side so that the rules see a boundary at both
+// ends; the scanner already treats both ends of the text as whitespace, so it needs no padding.
 export const tokenizer13a = defineTokenizer(
   '13a',
-  (line) => mtevalJoined(` ${unescape13a(line)} `),
-  (line, out) => mtevalSpans(` ${unescape13a(line)} `, out),
+  (line) => mtevalJoined(unescape13a(line)),
+  (line, out) => mtevalSpans(unescape13a(line), out),
 );
 
 /** 13a as sacreBLEU writes it, with regex substitutions: the oracle the scanner is tested against. */

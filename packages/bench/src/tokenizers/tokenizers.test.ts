@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isBenchError } from '../errors.js';
 import { rstrip, splitWhitespace, squeezeWhitespace } from '../python-text.js';
-import { getTokenizer, TOKENIZERS } from './index.js';
 import { SpanBuffer } from '../span-vocabulary.js';
+import { getTokenizer, TOKENIZERS } from './index.js';
 import { tokenize13aWithRegexes, tokenizer13a } from './tokenizer-13a.js';
 
 interface Case {
@@ -74,9 +74,50 @@ describe('the 13a scanner equals the regex substitutions it replaces', () => {
       return seed / 4294967296;
     };
     const pieces = [
-      'a', 'Zq', 'word', '7', '42', '3.5', '.', ',', '-', '--', '..', '.,', ',-', '1,000', '10-20',
-      ' ', '  ', '\t', '\u00a0', '\u2003', '\x1c', '\u3000', '(', ')', '"', "'", '&', '&amp;',
-      '&quot;', '<skipped>', '/', ':', '?', '%', '$', '~', '`', '_', 'é', '–', '。', '😀', '\n', '-\n',
+      'a',
+      'Zq',
+      'word',
+      '7',
+      '42',
+      '3.5',
+      '.',
+      ',',
+      '-',
+      '--',
+      '..',
+      '.,',
+      ',-',
+      '1,000',
+      '10-20',
+      ' ',
+      '  ',
+      '\t',
+      '\u00a0',
+      '\u2003',
+      '\x1c',
+      '\u3000',
+      '(',
+      ')',
+      '"',
+      "'",
+      '&',
+      '&amp;',
+      '&quot;',
+      '<skipped>',
+      '/',
+      ':',
+      '?',
+      '%',
+      '$',
+      '~',
+      '`',
+      '_',
+      'é',
+      '–',
+      '。',
+      '😀',
+      '\n',
+      '-\n',
     ];
     for (let i = 0; i < count; i++) {
       let line = '';
