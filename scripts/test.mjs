@@ -13,17 +13,15 @@ const workspaces = ['packages', 'apps'].flatMap((dir) =>
 );
 for (const ws of workspaces) rmSync(join(ws, 'test-results.json'), { force: true });
 
+// Lint and types are part of "every test": a red Biome or tsc run is a failure like any other.
+const lint = spawnSync('pnpm', ['exec', 'biome', 'check', '.'], { cwd: root, stdio: 'inherit' });
 const run = spawnSync(
   'pnpm',
-  ['exec', 'turbo', 'run', 'test', '--continue', ...process.argv.slice(2)],
+  ['exec', 'turbo', 'run', 'typecheck', 'test', '--continue', ...process.argv.slice(2)],
   {
     cwd: root,
     stdio: 'inherit',
-    env: {
-      ...process.env,
-      TURBO_TELEMETRY_DISABLED: '1',
-      NO_COLOR: '1',
-    },
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', NO_COLOR: '1' },
   },
 );
 
@@ -52,5 +50,13 @@ if (missing.length) {
   console.log(`No test report from: ${missing.join(', ')} (its tests did not run).`);
   failed += missing.length;
 }
+if (lint.status !== 0) {
+  console.log('Biome found problems (pnpm lint shows them; pnpm format fixes formatting).');
+  failed += 1;
+}
+if (run.status !== 0 && failed === 0) {
+  console.log('turbo reported a failing task (typecheck or build): see its output above.');
+  failed += 1;
+}
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exit(run.status === 0 && failed === 0 && passed > 0 ? 0 : 1);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);

@@ -1,3 +1,5 @@
+import { pythonLower, rstrip, splitWhitespace } from '../python-text.js';
+
 /** Options of the tercom tokenizer (sacreBLEU's `TercomTokenizer`, after tercom's `Normalizer`). */
 export interface TercomTokenizerOptions {
   /**
@@ -25,46 +27,6 @@ export interface TercomTokenizerOptions {
 
 /** Turns one line of text into the words TER aligns. */
 export type TercomTokenizer = (text: string) => string[];
-
-// Python's `str.split()`/`str.rstrip()` whitespace: JavaScript's `\s` has U+FEFF, which Python does
-// not count, and lacks U+001C–U+001F and U+0085, which Python does.
-function isPythonSpace(code: number): boolean {
-  if (code <= 0x20) return code >= 0x1c || (code >= 0x09 && code <= 0x0d);
-  return (
-    code === 0x85 ||
-    code === 0xa0 ||
-    code === 0x1680 ||
-    (code >= 0x2000 && code <= 0x200a) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    code === 0x202f ||
-    code === 0x205f ||
-    code === 0x3000
-  );
-}
-
-/** Python's `str.split()` with no argument. */
-function splitPython(text: string): string[] {
-  const words: string[] = [];
-  let start = -1;
-  for (let k = 0; k < text.length; k++) {
-    if (isPythonSpace(text.charCodeAt(k))) {
-      if (start >= 0) words.push(text.slice(start, k));
-      start = -1;
-    } else if (start < 0) {
-      start = k;
-    }
-  }
-  if (start >= 0) words.push(text.slice(start));
-  return words;
-}
-
-/** Python's `str.rstrip()` with no argument. */
-function trimEndPython(text: string): string {
-  let end = text.length;
-  while (end > 0 && isPythonSpace(text.charCodeAt(end - 1))) end--;
-  return end === text.length ? text : text.slice(0, end);
-}
 
 // The punctuation tercom pads with spaces: `{|}~`, `[\]^_` and the backtick, space to `&`,
 // `()*+`, `:;<=>?@` and `/`. Apostrophe, hyphen, period and comma have rules of their own below.
@@ -121,9 +83,9 @@ export function createTercomTokenizer(options: TercomTokenizerOptions = {}): Ter
     caseSensitive = false,
   } = options;
   return (text) => {
-    let s = trimEndPython(text);
+    let s = rstrip(text);
     if (s === '') return [];
-    if (!caseSensitive) s = s.toLowerCase();
+    if (!caseSensitive) s = pythonLower(s);
     if (normalized) {
       s = normalizeWestern(s);
       if (asianSupport) s = s.replace(ASIAN_CHAR, ' $1 ');
@@ -132,6 +94,6 @@ export function createTercomTokenizer(options: TercomTokenizerOptions = {}): Ter
       s = s.replace(PUNCT, '');
       if (asianSupport) s = s.replace(ASIAN_AND_FULL_WIDTH_PUNCT, '');
     }
-    return splitPython(s);
+    return splitWhitespace(s);
   };
 }
