@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -179,6 +179,7 @@ describe('cncf-bench prints what sacreBLEU 2.6.0 prints', () => {
 
 describe('cncf-bench input handling', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cncf-bench-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const file = (name: string, content: string | Buffer) => {
     const path = join(dir, name);
     writeFileSync(path, content);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ReferenceStreams, ScoreResult } from '../corpus.js';
 import { formatFixed } from '../format.js';
 import type { BaseScore, Metric } from '../metric.js';
@@ -15,31 +15,31 @@ export const SMOOTH_DEFAULTS = { none: undefined, floor: 0.1, 'add-k': 1, exp: u
 export type SmoothMethod = keyof typeof SMOOTH_DEFAULTS;
 
 /** BLEU options, validated with zod; names are sacreBLEU's in camelCase. */
-export const BleuOptionsSchema = z
-  .object({
-    /** Lowercase hypotheses and references before tokenizing. @default false */
-    lowercase: z.boolean().default(false),
-    /** Tokenizer: `13a`, `intl`, `zh`, `char` or `none`. @default '13a' */
-    tokenize: z
-      .string()
-      .default('13a')
-      .refine((name) => Object.hasOwn(TOKENIZERS, name), {
+export const BleuOptionsSchema = z.strictObject({
+  /** Lowercase hypotheses and references before tokenizing. @default false */
+  lowercase: z._default(z.boolean(), false),
+  /** Tokenizer: `13a`, `intl`, `zh`, `char` or `none`. @default '13a' */
+  tokenize: z._default(
+    z.string().check(
+      z.refine((name) => Object.hasOwn(TOKENIZERS, name), {
         error: (issue) =>
           `unknown tokenizer '${String(issue.input)}'; use one of: ${Object.keys(TOKENIZERS).join(', ')}`,
       }),
-    /** `exp` (mteval's, the default), `floor`, `add-k` or `none`. @default 'exp' */
-    smoothMethod: z.enum(['exp', 'floor', 'add-k', 'none']).default('exp'),
-    /** Value for `floor` (default 0.1) and `add-k` (default 1). */
-    smoothValue: z.number().finite().nonnegative().optional(),
-    /** Highest n-gram order. @default 4 */
-    maxNgramOrder: z.number().int().min(1).max(64).default(4),
-    /**
-     * Stop at the highest order with any n-grams instead of scoring 0: use for sentence BLEU.
-     * @default false
-     */
-    effectiveOrder: z.boolean().default(false),
-  })
-  .strict();
+    ),
+    '13a',
+  ),
+  /** `exp` (mteval's, the default), `floor`, `add-k` or `none`. @default 'exp' */
+  smoothMethod: z._default(z.enum(['exp', 'floor', 'add-k', 'none']), 'exp'),
+  /** Value for `floor` (default 0.1) and `add-k` (default 1). */
+  smoothValue: z.optional(z.number().check(z.nonnegative())),
+  /** Highest n-gram order. @default 4 */
+  maxNgramOrder: z._default(z.int().check(z.gte(1), z.lte(64)), 4),
+  /**
+   * Stop at the highest order with any n-grams instead of scoring 0: use for sentence BLEU.
+   * @default false
+   */
+  effectiveOrder: z._default(z.boolean(), false),
+});
 
 /** Options accepted by {@link createBleu} (all optional). */
 export type BleuOptions = z.input<typeof BleuOptionsSchema>;

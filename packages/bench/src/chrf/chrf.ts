@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ReferenceStreams, ScoreResult } from '../corpus.js';
 import type { BaseScore, Metric } from '../metric.js';
 import { parseOptions } from '../options.js';
@@ -10,7 +10,7 @@ import { WordVocabulary } from './word-vocabulary.js';
 
 function wholeNumber(min: number, max: number, hint: string) {
   const error = `must be a whole number from ${min} to ${max} (${hint})`;
-  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+  return z.number({ error }).check(z.int({ error }), z.gte(min, { error }), z.lte(max, { error }));
 }
 
 const OPTION_NAMES =
@@ -24,34 +24,34 @@ export const ChrfOptionsSchema = z
        * Highest character n-gram order.
        * @default 6
        */
-      charOrder: wholeNumber(0, 64, '6 is standard').default(6),
+      charOrder: z._default(wholeNumber(0, 64, '6 is standard'), 6),
       /**
        * Highest word n-gram order: 0 is chrF, 2 is chrF++.
        * @default 0
        */
-      wordOrder: wholeNumber(0, 64, '0 for chrF, 2 for chrF++').default(0),
+      wordOrder: z._default(wholeNumber(0, 64, '0 for chrF, 2 for chrF++'), 0),
       /**
        * Weight of recall relative to precision in the F-score.
        * @default 2
        */
-      beta: wholeNumber(0, 1000, '2 is standard').default(2),
+      beta: z._default(wholeNumber(0, 1000, '2 is standard'), 2),
       /**
        * Lowercase hypotheses and references first (Python's `str.lower()`).
        * @default false
        */
-      lowercase: z.boolean({ error: 'must be true or false' }).default(false),
+      lowercase: z._default(z.boolean({ error: 'must be true or false' }), false),
       /**
        * Keep whitespace inside character n-grams instead of deleting it first.
        * @default false
        */
-      whitespace: z.boolean({ error: 'must be true or false' }).default(false),
+      whitespace: z._default(z.boolean({ error: 'must be true or false' }), false),
       /**
        * Average the per-order F-scores with 1e-16 for empty orders (chrF++.py, Moses, NLTK)
        * instead of sacreBLEU's default of averaging precision and recall over the orders that
        * have n-grams on both sides.
        * @default false
        */
-      epsSmoothing: z.boolean({ error: 'must be true or false' }).default(false),
+      epsSmoothing: z._default(z.boolean({ error: 'must be true or false' }), false),
     },
     {
       error: (issue) =>
@@ -60,9 +60,11 @@ export const ChrfOptionsSchema = z
           : undefined,
     },
   )
-  .refine((o) => o.charOrder + o.wordOrder > 0, {
-    error: 'charOrder and wordOrder are both 0, so there is nothing to count: set charOrder to 6',
-  });
+  .check(
+    z.refine((o) => o.charOrder + o.wordOrder > 0, {
+      error: 'charOrder and wordOrder are both 0, so there is nothing to count: set charOrder to 6',
+    }),
+  );
 
 /** Options accepted by {@link createChrf} (all optional). */
 export type ChrfOptions = z.input<typeof ChrfOptionsSchema>;

@@ -28,21 +28,34 @@ export async function* readLines(source: Readable, name: string): AsyncGenerator
     }
   };
   // Lines come in batches, one per chunk read, so that a reader in lockstep with others awaits
-  // once per chunk rather than once per line.
+  // once per chunk rather than once per line. The complete lines of a chunk are decoded in one
+  // call; only when that fails are they decoded one by one, to name the offending line.
   for await (const chunk of source) {
     const buf = chunk as Buffer;
-    const batch: string[] = [];
-    let start = 0;
-    let nl = buf.indexOf(10, start);
-    while (nl !== -1) {
-      const piece = buf.subarray(start, nl);
-      batch.push(decodeLine(pending.length ? Buffer.concat([...pending, piece]) : piece));
-      pending = [];
-      start = nl + 1;
-      nl = buf.indexOf(10, start);
+    const last = buf.lastIndexOf(10);
+    if (last === -1) {
+      pending.push(buf);
+      continue;
     }
-    if (start < buf.length) pending.push(buf.subarray(start));
-    if (batch.length) yield batch;
+    const complete = pending.length
+      ? Buffer.concat([...pending, buf.subarray(0, last)])
+      : buf.subarray(0, last);
+    pending = last + 1 < buf.length ? [buf.subarray(last + 1)] : [];
+    let batch: string[];
+    try {
+      batch = decoder.decode(complete).split('\n');
+      for (let i = 0; i < batch.length; i++) batch[i] = rstrip(batch[i]!);
+      lineNo += batch.length;
+    } catch {
+      batch = [];
+      let start = 0;
+      for (let nl = complete.indexOf(10); ; nl = complete.indexOf(10, start)) {
+        batch.push(decodeLine(complete.subarray(start, nl === -1 ? complete.length : nl)));
+        if (nl === -1) break;
+        start = nl + 1;
+      }
+    }
+    yield batch;
   }
   if (pending.length) yield [decodeLine(Buffer.concat(pending))];
 }

@@ -3,13 +3,12 @@ import { BenchError } from '../errors.js';
 import { formatFixed } from '../format.js';
 import type { BaseScore, Metric } from '../metric.js';
 import { createMetric, type MetricOptions } from '../metrics.js';
-import { rstrip } from '../python-text.js';
 import { defaultSeed, scoreStatistics } from '../score.js';
 import { Signature } from '../signature.js';
 import { pairedTest } from '../significance/paired.js';
-import { collectStreamStatistics, type StreamSegment } from '../stream.js';
+import { collectStreamStatistics } from '../stream.js';
 import { VERSION } from '../version.js';
-import { LineCursor, readFileLines, readLines } from './line-reader.js';
+import { createProgress } from './progress.js';
 import {
   alignLines,
   pairedCell,
@@ -20,12 +19,15 @@ import {
   table,
 } from './render.js';
 import { normalizeSacrebleuArgs } from './sacrebleu-args.js';
+import { zipSegments } from './segments.js';
 
 /** Where the command reads and writes; tests pass their own. */
 export interface CliIo {
   stdin: NodeJS.ReadableStream;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Whether stderr is a terminal (progress is then one updating line, else JSON lines). */
+  stderrIsTTY?: boolean;
 }
 
 interface ParsedOptions {
@@ -167,7 +169,7 @@ export function createScoreCommand(io: CliIo, name = 'cncf-bench'): Command {
       10000,
     )
     .option('--paired-bs-n <n>', 'paired bootstrap resamples (-pbsn)', int('--paired-bs-n'), 1000)
-    .option('-q, --quiet', 'print no progress messages')
+    .option('-q, --quiet', 'print no progress (shown on stderr for runs longer than a second)')
     .option('--short', 'short signatures (-sh)')
     .option('-b, --score-only', 'print only the score')
     .option('-w, --width <n>', 'decimals of printed scores', int('--width'), 1)
@@ -200,6 +202,7 @@ export async function runScoreCli(
     stdin: io.stdin ?? process.stdin,
     stdout: io.stdout ?? ((t) => process.stdout.write(t)),
     stderr: io.stderr ?? ((t) => process.stderr.write(t)),
+    stderrIsTTY: io.stderr ? io.stderrIsTTY : process.stderr.isTTY,
   };
   try {
     await createScoreCommand(full).parseAsync(normalizeSacrebleuArgs(args), { from: 'user' });
@@ -271,6 +274,9 @@ async function runScore(refFiles: string[], opts: ParsedOptions, io: CliIo): Pro
   const metrics = metricIds.map((id) => createMetric(id, metricOptions));
 
   const segments = zipSegments(refFiles, opts.numRefs, systemFiles, io.stdin);
+  const progress = opts.quiet
+    ? undefined
+    : createProgress('segments scored', { isTTY: io.stderrIsTTY ?? false, write: io.stderr });
   if (opts.sentenceLevel) {
     await sentenceLevel(metrics, segments, opts, io);
     return;
@@ -279,7 +285,10 @@ async function runScore(refFiles: string[], opts: ParsedOptions, io: CliIo): Pro
     statistics,
     nrefs,
     segments: count,
-  } = await collectStreamStatistics(metrics, segments.iterate());
+  } = await collectStreamStatistics(metrics, segments.iterate(), {
+    onSegment: (n) => progress?.update(n),
+  });
+  progress?.done(count);
   const names = segments.systemNames();
   if (count === 0)
     throw new BenchError('empty-input', 'the test set has no segments: the files are empty.');
@@ -410,68 +419,4 @@ async function sentenceLevel(
     };
     io.stdout(`${scoreLine(result, render)}\n`);
   }
-}
-
-/**
- * Reads the reference file(s) and the system outputs in lockstep, one segment at a time, and
- * names the file that runs out first.
- */
-function zipSegments(
-  refFiles: string[],
-  numRefs: number,
-  systemFiles: string[] | undefined,
-  stdin: NodeJS.ReadableStream,
-) {
-  let names: string[] = systemFiles ? [...systemFiles] : [];
-  async function* iterate(): AsyncGenerator<StreamSegment> {
-    const refs = refFiles.map((f) => new LineCursor(readFileLines(f, 'reference')));
-    const systems = systemFiles
-      ? systemFiles.map((f) => new LineCursor(readFileLines(f, 'system')))
-      : [new LineCursor(readLines(stdin as never, 'stdin'))];
-    const cursors = [...refs, ...systems];
-    const lines: (string | undefined)[] = new Array(cursors.length);
-    let line = 0;
-    for (;;) {
-      line++;
-      for (let c = 0; c < cursors.length; c++) {
-        const buffered = cursors[c]!.nextBuffered();
-        lines[c] = buffered ?? (await cursors[c]!.next());
-      }
-      const done = lines.map((l) => l === undefined);
-      if (done.every(Boolean)) return;
-      if (done.some(Boolean)) {
-        const labels = [
-          ...refFiles.map((f) => `reference ${f}`),
-          ...(systemFiles ?? ['stdin']).map((f) => `system ${f}`),
-        ];
-        const short = labels.filter((_, i) => done[i]);
-        const long = labels.filter((_, i) => !done[i]);
-        throw new BenchError(
-          'length-mismatch',
-          `${short.join(', ')} ended after ${line - 1} lines but ${long.join(', ')} has more: every file needs one line per segment.`,
-        );
-      }
-      let references = lines.slice(0, refs.length) as string[];
-      if (numRefs > 1) {
-        references = references[0]!.split('\t');
-        if (references.length !== numRefs)
-          throw new BenchError(
-            'invalid-input',
-            `reference ${refFiles[0]}, line ${line}: expected ${numRefs} tab-separated references but found ${references.length}.`,
-          );
-      }
-      let hypotheses = lines.slice(refs.length) as string[];
-      if (!systemFiles) {
-        hypotheses = hypotheses[0]!.split('\t').map(rstrip);
-        if (line === 1) names = hypotheses.map((_, i) => `System ${i + 1}`);
-        else if (hypotheses.length !== names.length)
-          throw new BenchError(
-            'invalid-input',
-            `stdin, line ${line}: ${hypotheses.length} tab-separated systems but line 1 had ${names.length}.`,
-          );
-      }
-      yield { references, hypotheses };
-    }
-  }
-  return { iterate, systemNames: () => names };
 }

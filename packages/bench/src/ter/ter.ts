@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ReferenceStreams, ScoreResult } from '../corpus.js';
 import { BenchError } from '../errors.js';
 import type { BaseScore, Metric } from '../metric.js';
@@ -8,32 +8,30 @@ import { createTercomTokenizer } from './tercom-tokenizer.js';
 import { TranslationEditRate } from './translation-edit-rate.js';
 
 /** Options of TER, sacreBLEU's `TER(...)` arguments in camelCase. */
-export const TerOptionsSchema = z
-  .object({
-    /**
-     * Normalize before scoring: join lines, decode `&quot;`/`&amp;`/`&lt;`/`&gt;` and split
-     * punctuation off words (and, with `asianSupport`, split CJK characters).
-     * @default false
-     */
-    normalized: z.boolean().default(false),
-    /**
-     * Remove the punctuation `.,?:;!"()` (and, with `asianSupport`, CJK and full-width
-     * punctuation).
-     * @default false
-     */
-    noPunct: z.boolean().default(false),
-    /**
-     * Apply `normalized` and `noPunct` to CJK text too; no effect without one of them.
-     * @default false
-     */
-    asianSupport: z.boolean().default(false),
-    /**
-     * Compare words with their case; otherwise everything is lowercased.
-     * @default false
-     */
-    caseSensitive: z.boolean().default(false),
-  })
-  .strict();
+export const TerOptionsSchema = z.strictObject({
+  /**
+   * Normalize before scoring: join lines, decode `&quot;`/`&amp;`/`&lt;`/`&gt;` and split
+   * punctuation off words (and, with `asianSupport`, split CJK characters).
+   * @default false
+   */
+  normalized: z._default(z.boolean(), false),
+  /**
+   * Remove the punctuation `.,?:;!"()` (and, with `asianSupport`, CJK and full-width
+   * punctuation).
+   * @default false
+   */
+  noPunct: z._default(z.boolean(), false),
+  /**
+   * Apply `normalized` and `noPunct` to CJK text too; no effect without one of them.
+   * @default false
+   */
+  asianSupport: z._default(z.boolean(), false),
+  /**
+   * Compare words with their case; otherwise everything is lowercased.
+   * @default false
+   */
+  caseSensitive: z._default(z.boolean(), false),
+});
 
 /** TER options as callers pass them (every field optional). */
 export type TerOptions = z.input<typeof TerOptionsSchema>;
