@@ -63,6 +63,7 @@ export {
   pairedTest,
 } from './significance/paired.js';
 export type { ResamplingRng } from './significance/rng.js';
+export { SpanBuffer } from './span-vocabulary.js';
 export {
   collectStreamStatistics,
   type StreamSegment,
