@@ -104,3 +104,30 @@ describe('input errors name what is wrong', () => {
     expect(sentenceBleu('the cat', ['the cat']).score).toBeCloseTo(100, 10);
   });
 });
+
+describe('BLEU with high n-gram orders', () => {
+  it('keys n-grams by string when they no longer fit 2^53, and still equals sacreBLEU', () => {
+    // With max order 16 the integer keys of these segments would overflow, so this exercises
+    // the string-keyed path. Expected values: sacreBLEU 2.6.0, BLEU(max_ngram_order=16).
+    const refs = readFileSync(
+      new URL('./fixtures/significance/reference.txt', import.meta.url),
+      'utf8',
+    )
+      .split('\n')
+      .slice(0, 40);
+    const hyps = readFileSync(
+      new URL('./fixtures/significance/system-03.txt', import.meta.url),
+      'utf8',
+    )
+      .split('\n')
+      .slice(0, 40);
+    const result = corpusBleu(hyps, [refs], { maxNgramOrder: 16 });
+    expect(result.score).toBeCloseTo(62.66917654959579, 9);
+    expect(result.counts).toEqual([
+      823, 719, 634, 564, 504, 454, 408, 366, 328, 292, 261, 232, 205, 182, 162, 142,
+    ]);
+    expect(result.totals).toEqual([
+      852, 812, 772, 732, 692, 652, 612, 572, 532, 494, 456, 419, 386, 355, 326, 298,
+    ]);
+  });
+});

@@ -140,44 +140,79 @@ export function matchHypothesis(
   maxOrder: number,
   correct: Float64Array,
 ): number {
-  const { vocabulary, base, keys, limits, stringSlots } = reference;
   const text = tokenizer.spans(hypothesis, spans);
   const len = spans.count;
   correct.fill(0);
+  const limits = reference.limits;
   if (used.length < limits.length) used = new Int32Array(limits.length * 2);
   if (touched.length < len * maxOrder) touched = new Int32Array(len * maxOrder * 2);
+  const nTouched =
+    reference.stringSlots === undefined
+      ? matchPacked(text, len, reference, maxOrder, correct)
+      : matchStrings(text, len, reference, maxOrder, correct);
+  for (let t = 0; t < nTouched; t++) used[touched[t]!] = 0;
+  return len;
+}
+
+/** The common case: integer n-gram keys in the typed-array table. Returns the slots touched. */
+function matchPacked(
+  text: string,
+  len: number,
+  reference: ReferenceNgrams,
+  maxOrder: number,
+  correct: Float64Array,
+): number {
+  const { vocabulary, base, keys, limits } = reference;
   if (hypIds.length < len) hypIds = new Float64Array(len * 2);
   const ids = hypIds;
+  const starts = spans.starts;
+  const ends = spans.ends;
   // Each token is looked up once; 0 marks a token that no reference has.
-  for (let j = 0; j < len; j++)
-    ids[j] = vocabulary.idOf(text, spans.starts[j]!, spans.ends[j]!, false) + 1;
-  const words =
-    stringSlots &&
-    Array.from({ length: len }, (_, j) => text.substring(spans.starts[j]!, spans.ends[j]!));
+  for (let j = 0; j < len; j++) ids[j] = vocabulary.idOf(text, starts[j]!, ends[j]!, false) + 1;
+  const u = used;
+  const tch = touched;
   let nTouched = 0;
   for (let i = 0; i < len; i++) {
     const last = Math.min(len, i + maxOrder);
     let key = 0;
     for (let j = i; j < last; j++) {
-      let slot: number;
-      if (words === undefined) {
-        const id = ids[j]!;
-        // A token no reference has ends every n-gram starting at i: none of them can match.
-        if (id === 0) break;
-        key = key * base + id;
-        slot = probe(keys, key);
-        if (keys[slot] === 0) break;
-      } else {
-        const s = stringSlots!.get(words.slice(i, j + 1).join(' '));
-        if (s === undefined) break;
-        slot = s;
-      }
-      // (A reference holding an n-gram holds its prefixes, so no extension of a miss matches.)
+      const id = ids[j]!;
+      // A token no reference has ends every n-gram starting at i: none of them can match.
+      if (id === 0) break;
+      key = key * base + id;
+      const slot = probe(keys, key);
+      // A reference holding an n-gram holds its prefixes, so no extension of a miss matches.
+      if (keys[slot] === 0) break;
+      if (u[slot] === 0) tch[nTouched++] = slot;
+      const n = ++u[slot]!;
+      if (n <= limits[slot]!) correct[j - i]!++;
+    }
+  }
+  return nTouched;
+}
+
+/** The fallback for enormous vocabularies: n-grams keyed by their space-joined tokens. */
+function matchStrings(
+  text: string,
+  len: number,
+  reference: ReferenceNgrams,
+  maxOrder: number,
+  correct: Float64Array,
+): number {
+  const { stringSlots, limits } = reference;
+  const words = Array.from({ length: len }, (_, j) =>
+    text.substring(spans.starts[j]!, spans.ends[j]!),
+  );
+  let nTouched = 0;
+  for (let i = 0; i < len; i++) {
+    const last = Math.min(len, i + maxOrder);
+    for (let j = i; j < last; j++) {
+      const slot = stringSlots!.get(words.slice(i, j + 1).join(' '));
+      if (slot === undefined) break;
       if (used[slot] === 0) touched[nTouched++] = slot;
       used[slot]!++;
       if (used[slot]! <= limits[slot]!) correct[j - i]!++;
     }
   }
-  for (let t = 0; t < nTouched; t++) used[touched[t]!] = 0;
-  return len;
+  return nTouched;
 }
