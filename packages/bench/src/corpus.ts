@@ -103,7 +103,15 @@ export function prepareReferences<TRef>(
     counts.add(lines.length);
     prepared[j] = metric.prepareReferences(lines);
   }
-  return { prepared, nrefs: counts.size === 1 ? [...counts][0]! : 'var' };
+  return { prepared, nrefs: nrefsOf(counts) };
+}
+
+/**
+ * The `nrefs` of a signature from the reference counts seen per segment: the count when every
+ * segment had the same, else `'var'` (sacreBLEU's rule).
+ */
+export function nrefsOf(counts: ReadonlySet<number>): number | 'var' {
+  return counts.size <= 1 ? ([...counts][0] ?? 0) : 'var';
 }
 
 /** Computes per-segment statistics of `hypotheses` against prepared references. */

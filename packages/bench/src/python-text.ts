@@ -23,25 +23,27 @@ export function pythonLower(text: string): string {
   return lowered + text.slice(from).toLowerCase();
 }
 
-/**
- * Whether UTF-16 unit `unit` is whitespace to Python's `str.isspace()` / `str.split()`. Every
- * such character is in the BMP, so testing single units is exact. Unlike JavaScript's `\s`, it
- * includes U+001C–U+001F and U+0085 and excludes the BOM (U+FEFF).
- */
+// Python's whitespace (`str.isspace()`, used by `str.split()` and `str.strip()`), as ranges of
+// code points. Unlike JavaScript's `\s` it includes U+001C–U+001F and U+0085 and excludes the
+// BOM (U+FEFF). All are in the BMP, so testing single UTF-16 units is exact.
+const PYTHON_SPACE: readonly (readonly [number, number])[] = [
+  [0x09, 0x0d],
+  [0x1c, 0x20],
+  [0x85, 0x85],
+  [0xa0, 0xa0],
+  [0x1680, 0x1680],
+  [0x2000, 0x200a],
+  [0x2028, 0x2029],
+  [0x202f, 0x202f],
+  [0x205f, 0x205f],
+  [0x3000, 0x3000],
+];
+const SPACE_TABLE = new Uint8Array(0x3001);
+for (const [from, to] of PYTHON_SPACE) SPACE_TABLE.fill(1, from, to + 1);
+
+/** Whether UTF-16 unit `unit` is whitespace to Python's `str.isspace()` / `str.split()`. */
 export function isPythonSpace(unit: number): boolean {
-  if (unit <= 0x20) return unit === 0x20 || (unit >= 0x09 && unit <= 0x0d) || unit >= 0x1c;
-  if (unit < 0x85) return false;
-  return (
-    unit === 0x85 ||
-    unit === 0xa0 ||
-    unit === 0x1680 ||
-    (unit >= 0x2000 && unit <= 0x200a) ||
-    unit === 0x2028 ||
-    unit === 0x2029 ||
-    unit === 0x202f ||
-    unit === 0x205f ||
-    unit === 0x3000
-  );
+  return unit <= 0x3000 && SPACE_TABLE[unit] === 1;
 }
 
 /**
@@ -66,9 +68,11 @@ export function codePointsOf(text: string, keepWhitespace: boolean, out: Int32Ar
   return count;
 }
 
-// The same whitespace set as `isPythonSpace`, as a regex class for splitting and stripping.
-const WS =
-  '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+// The same set as a regex class, for splitting and stripping.
+const hex = (c: number) => `\\u${c.toString(16).padStart(4, '0')}`;
+const WS = PYTHON_SPACE.map(([from, to]) =>
+  from === to ? hex(from) : `${hex(from)}-${hex(to)}`,
+).join('');
 const RUNS = new RegExp(`[${WS}]+`, 'g');
 const EDGES = new RegExp(`^[${WS}]+|[${WS}]+$`, 'g');
 

@@ -1,4 +1,4 @@
-import type { CorpusStatistics } from './corpus.js';
+import { type CorpusStatistics, nrefsOf } from './corpus.js';
 import { BenchError } from './errors.js';
 import type { BaseScore, Metric } from './metric.js';
 
@@ -62,7 +62,7 @@ export async function collectStreamStatistics(
   }
   return {
     statistics: builders.map((perSystem) => perSystem.map((b) => b.finish())),
-    nrefs: refCounts.size <= 1 ? ([...refCounts][0] ?? 0) : 'var',
+    nrefs: nrefsOf(refCounts),
     segments: count,
   };
 }

@@ -258,7 +258,10 @@ describe('chrF behaviour', () => {
       [{ wordOrder: 'two' }, /wordOrder: must be a whole number from 0 to 64 \(0 for chrF/],
       [{ beta: -2 }, /beta: must be a whole number from 0 to 1000/],
       [{ lowercase: 'yes' }, /lowercase: must be true or false/],
-      [{ char_order: 4 }, /unknown option 'char_order'; chrF takes charOrder/],
+      [
+        { char_order: 4 },
+        /unknown option 'char_order' \(did you mean 'charOrder'\?\); chrF accepts charOrder/,
+      ],
       [{ charOrder: 0, wordOrder: 0 }, /both 0/],
     ];
     for (const [options, message] of bad) {

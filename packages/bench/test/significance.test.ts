@@ -54,7 +54,6 @@ describe('bootstrap confidence intervals equal sacreBLEU 2.6.0', () => {
       const hyps = systems[Number(c.system) - 1]!;
       const result = corpusScore(metricFor(c.metric), hyps, [reference], { bootstrap: c.n });
       expect(result.score).toBeCloseTo(c.score, 9);
-      expect(result.confidence!.mean).toBeCloseTo(c.mean, 3);
       expect(Math.abs(result.confidence!.mean - c.mean)).toBeLessThan(CLOSE);
       expect(Math.abs(result.confidence!.ci - c.ci)).toBeLessThan(CLOSE);
       expect(sansVersion(result.signature.format())).toBe(sansVersion(c.signature));

@@ -13,53 +13,42 @@ function wholeNumber(min: number, max: number, hint: string) {
   return z.number({ error }).check(z.int({ error }), z.gte(min, { error }), z.lte(max, { error }));
 }
 
-const OPTION_NAMES =
-  'chrF takes charOrder, wordOrder, beta, lowercase, whitespace and epsSmoothing (camelCase)';
-
 /** chrF options, validated with zod; names are sacreBLEU's in camelCase. */
 export const ChrfOptionsSchema = z
-  .strictObject(
-    {
-      /**
-       * Highest character n-gram order.
-       * @default 6
-       */
-      charOrder: z._default(wholeNumber(0, 64, '6 is standard'), 6),
-      /**
-       * Highest word n-gram order: 0 is chrF, 2 is chrF++.
-       * @default 0
-       */
-      wordOrder: z._default(wholeNumber(0, 64, '0 for chrF, 2 for chrF++'), 0),
-      /**
-       * Weight of recall relative to precision in the F-score.
-       * @default 2
-       */
-      beta: z._default(wholeNumber(0, 1000, '2 is standard'), 2),
-      /**
-       * Lowercase hypotheses and references first (Python's `str.lower()`).
-       * @default false
-       */
-      lowercase: z._default(z.boolean({ error: 'must be true or false' }), false),
-      /**
-       * Keep whitespace inside character n-grams instead of deleting it first.
-       * @default false
-       */
-      whitespace: z._default(z.boolean({ error: 'must be true or false' }), false),
-      /**
-       * Average the per-order F-scores with 1e-16 for empty orders (chrF++.py, Moses, NLTK)
-       * instead of sacreBLEU's default of averaging precision and recall over the orders that
-       * have n-grams on both sides.
-       * @default false
-       */
-      epsSmoothing: z._default(z.boolean({ error: 'must be true or false' }), false),
-    },
-    {
-      error: (issue) =>
-        issue.code === 'unrecognized_keys'
-          ? `unknown option ${issue.keys.map((k) => `'${k}'`).join(', ')}; ${OPTION_NAMES}`
-          : undefined,
-    },
-  )
+  .strictObject({
+    /**
+     * Highest character n-gram order.
+     * @default 6
+     */
+    charOrder: z._default(wholeNumber(0, 64, '6 is standard'), 6),
+    /**
+     * Highest word n-gram order: 0 is chrF, 2 is chrF++.
+     * @default 0
+     */
+    wordOrder: z._default(wholeNumber(0, 64, '0 for chrF, 2 for chrF++'), 0),
+    /**
+     * Weight of recall relative to precision in the F-score.
+     * @default 2
+     */
+    beta: z._default(wholeNumber(0, 1000, '2 is standard'), 2),
+    /**
+     * Lowercase hypotheses and references first (Python's `str.lower()`).
+     * @default false
+     */
+    lowercase: z._default(z.boolean({ error: 'must be true or false' }), false),
+    /**
+     * Keep whitespace inside character n-grams instead of deleting it first.
+     * @default false
+     */
+    whitespace: z._default(z.boolean({ error: 'must be true or false' }), false),
+    /**
+     * Average the per-order F-scores with 1e-16 for empty orders (chrF++.py, Moses, NLTK)
+     * instead of sacreBLEU's default of averaging precision and recall over the orders that
+     * have n-grams on both sides.
+     * @default false
+     */
+    epsSmoothing: z._default(z.boolean({ error: 'must be true or false' }), false),
+  })
   .check(
     z.refine((o) => o.charOrder + o.wordOrder > 0, {
       error: 'charOrder and wordOrder are both 0, so there is nothing to count: set charOrder to 6',

@@ -1,6 +1,5 @@
 import type { ScoreResult } from '../corpus.js';
 import { formatFixed } from '../format.js';
-import type { BaseScore } from '../metric.js';
 import type { Signature } from '../signature.js';
 import type { PairedResult } from '../significance/paired.js';
 
@@ -124,5 +123,3 @@ export function pairedExplanation(test: 'bs' | 'ar', samples: number, baseline: 
     '',
   ].join('\n');
 }
-
-export type { BaseScore };

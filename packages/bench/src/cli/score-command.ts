@@ -3,8 +3,8 @@ import { BenchError } from '../errors.js';
 import { formatFixed } from '../format.js';
 import type { BaseScore, Metric } from '../metric.js';
 import { createMetric, type MetricOptions } from '../metrics.js';
-import { defaultSeed, scoreStatistics } from '../score.js';
-import { Signature } from '../signature.js';
+import { defaultSeed, scoreStatistics, sentenceScore } from '../score.js';
+import type { Signature } from '../signature.js';
 import { pairedTest } from '../significance/paired.js';
 import { collectStreamStatistics } from '../stream.js';
 import { VERSION } from '../version.js';
@@ -359,7 +359,7 @@ async function runScore(refFiles: string[], opts: ParsedOptions, io: CliIo): Pro
     }),
   );
   const labels = [`Baseline: ${names[0]}`, ...names.slice(1)];
-  const scoreNames = metrics.map((m, i) => scoreStatistics(m, statistics[i]![0]!, nrefs).name);
+  const scoreNames = metrics.map((m) => m.name);
   if (opts.format === 'json') {
     const rows = labels.map((system, s) => ({
       system,
@@ -402,7 +402,6 @@ async function sentenceLevel(
     short: opts.short ?? false,
     scoreOnly: opts.scoreOnly ?? false,
   };
-  const out = new Float64Array(metric.statisticsSize);
   let checked = false;
   for await (const seg of segments.iterate()) {
     if (!checked && seg.hypotheses.length !== 1)
@@ -412,11 +411,6 @@ async function sentenceLevel(
       );
     checked = true;
     const refs = seg.references.filter((r): r is string => typeof r === 'string');
-    metric.segmentStatistics(seg.hypotheses[0]!, metric.prepareReferences(refs), out, 0);
-    const result = {
-      ...metric.scoreFromStatistics(out),
-      signature: new Signature({ nrefs: refs.length }, metric.signatureFields()),
-    };
-    io.stdout(`${scoreLine(result, render)}\n`);
+    io.stdout(`${scoreLine(sentenceScore(metric, seg.hypotheses[0]!, refs), render)}\n`);
   }
 }

@@ -1,4 +1,4 @@
-import type { CorpusStatistics } from '../corpus.js';
+import { type CorpusStatistics, sumStatistics } from '../corpus.js';
 import { BenchError } from '../errors.js';
 import type { BaseScore, Metric } from '../metric.js';
 import { Signature } from '../signature.js';
@@ -80,13 +80,8 @@ export function pairedTest<TScore extends BaseScore>(
         `system ${i + 2} has ${s.segments} segments but the baseline has ${baseline.segments}: paired tests need the same test set.`,
       );
   const n = baseline.segments;
-  const sum = new Float64Array(baseline.size);
-  const scoreOf = (stats: CorpusStatistics) => {
-    sum.fill(0);
-    for (let i = 0; i < stats.statistics.length; i += stats.size)
-      for (let s = 0; s < stats.size; s++) sum[s]! += stats.statistics[i + s]!;
-    return metric.scoreFromStatistics(sum).score;
-  };
+  const scoreOf = (stats: CorpusStatistics) =>
+    metric.scoreFromStatistics(sumStatistics(stats)).score;
   const baselineScore = scoreOf(baseline);
 
   let baselineResult: PairedResult = { score: baselineScore };

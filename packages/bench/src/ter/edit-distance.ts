@@ -201,7 +201,7 @@ export class BeamEditDistance {
     let cur = (nHyp + 1) * width;
     let spare = cur + width;
     for (let i = fromRow + 1; i <= toRow; i++) {
-      if (this.boundedForwardRow(hyp[i - 1]!, i, prev, cur) > limit) return limit + 1;
+      if (this.forwardRow(hyp[i - 1]!, i, prev, cur) > limit) return limit + 1;
       prev = cur;
       cur = spare;
       spare = prev;
@@ -219,39 +219,10 @@ export class BeamEditDistance {
 
   /**
    * Computes forward row `i` (hypothesis word `word`) at offset `cur` from the row before it at
-   * `prev`. The row's cells outside the band become unreachable for the next row.
+   * `prev`; cells outside the band become unreachable for the next row. Returns a lower bound of
+   * the distance of any hypothesis that starts with these `i` words.
    */
-  private forwardRow(word: number, i: number, prev: number, cur: number): void {
-    const { forward, ref, nRef } = this;
-    const start = this.rowStart[i]!;
-    const end = this.rowEnd[i]!;
-    // `left` is the cell before j in this row, `diagonal` the one before j in the row above.
-    let left: number;
-    if (start === 0) {
-      left = forward[prev]! + 1;
-      forward[cur] = left;
-    } else {
-      left = INF;
-      forward[cur + start - 1] = INF;
-    }
-    let diagonal = forward[prev + (start === 0 ? 0 : start - 1)]!;
-    for (let j = start === 0 ? 1 : start; j < end; j++) {
-      const up = forward[prev + j]!;
-      let value = diagonal + (word === ref[j - 1] ? 0 : 1);
-      if (up + 1 < value) value = up + 1;
-      if (left + 1 < value) value = left + 1;
-      forward[cur + j] = value;
-      left = value;
-      diagonal = up;
-    }
-    if (end <= nRef) forward.fill(INF, cur + end, cur + nRef + 1);
-  }
-
-  /**
-   * {@link forwardRow}, also returning a lower bound of the distance of any hypothesis that
-   * starts with these `i` words.
-   */
-  private boundedForwardRow(word: number, i: number, prev: number, cur: number): number {
+  private forwardRow(word: number, i: number, prev: number, cur: number): number {
     const { forward, ref, nRef, nHyp } = this;
     const start = this.rowStart[i]!;
     const end = this.rowEnd[i]!;

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import type { ReferenceStreams, ScoreResult } from '../corpus.js';
 import { BenchError } from '../errors.js';
 import type { BaseScore, Metric } from '../metric.js';
+import { parseOptions } from '../options.js';
 import { type CorpusScoreOptions, corpusScore, sentenceScore } from '../score.js';
 import { type SignatureField, yesNo } from '../signature.js';
 import { createTercomTokenizer } from './tercom-tokenizer.js';
@@ -56,43 +57,6 @@ export interface TerReferences {
   readonly words: readonly Int32Array[];
 }
 
-const OPTION_NAMES = Object.keys(TerOptionsSchema.shape);
-
-/** Validates TER options, throwing a {@link BenchError} that names the option and the fix. */
-function parseTerOptions(options: unknown): z.output<typeof TerOptionsSchema> {
-  const parsed = TerOptionsSchema.safeParse(options ?? {});
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  if (issue?.code === 'unrecognized_keys') {
-    const hints = issue.keys.map((key) => {
-      const camel = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-      return camel !== key && OPTION_NAMES.includes(camel)
-        ? `'${key}' (did you mean '${camel}'?)`
-        : `'${key}'`;
-    });
-    throw new BenchError(
-      'invalid-options',
-      `unknown TER option ${hints.join(', ')}: TER accepts ${OPTION_NAMES.join(', ')}.`,
-      { cause: parsed.error },
-    );
-  }
-  const name = issue?.path.join('.') || 'options';
-  const value = name === 'options' ? options : (options as Record<string, unknown>)[name];
-  throw new BenchError(
-    'invalid-options',
-    name === 'options'
-      ? `TER options must be an object such as { normalized: true }, got ${describe(value)}.`
-      : `TER option '${name}' must be true or false, got ${describe(value)}.`,
-    { cause: parsed.error },
-  );
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'string') return `the string '${value}'`;
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
-}
-
 /**
  * Creates the TER metric (translation edit rate, Snover et al. 2006) equal to sacreBLEU 2.6.0's
  * `TER`: the shifts (chosen greedily, as tercom does), insertions, deletions and substitutions that
@@ -104,7 +68,11 @@ function describe(value: unknown): string {
  * @throws {@link BenchError} `invalid-options` for an unknown option or one that is not a boolean.
  */
 export function createTer(options: TerOptions = {}): Metric<TerScore, TerReferences> {
-  const { normalized, noPunct, asianSupport, caseSensitive } = parseTerOptions(options);
+  const { normalized, noPunct, asianSupport, caseSensitive } = parseOptions(
+    TerOptionsSchema,
+    options,
+    'TER',
+  );
   const tokenize = createTercomTokenizer({ normalized, noPunct, asianSupport, caseSensitive });
   const ter = new TranslationEditRate();
   let hypIds = new Int32Array(64);

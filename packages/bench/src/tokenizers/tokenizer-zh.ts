@@ -1,6 +1,6 @@
 import { strip } from '../python-text.js';
 import { defineTokenizer } from './tokenizer.js';
-import { mtevalRules } from './tokenizer-13a.js';
+import { mtevalJoined, mtevalSpans } from './tokenizer-13a.js';
 
 // Code point ranges that sacreBLEU's `zh` tokenizer splits into single-character tokens.
 // Two entries of the original table were written as 5-hex-digit `\u` escapes, which Python
@@ -41,6 +41,12 @@ const CHINESE = new RegExp(
  * The tokenizer for Chinese: each Chinese character (and CJK punctuation, full-width forms and
  * a few symbol blocks) becomes a token; the rest is tokenized like `13a`.
  */
-export const tokenizerZh = defineTokenizer('zh', (line) =>
-  mtevalRules(strip(line).replace(CHINESE, ' $1 ')),
+export const tokenizerZh = defineTokenizer(
+  'zh',
+  (line) => mtevalJoined(splitChinese(line), false),
+  (line, out) => mtevalSpans(splitChinese(line), false, out),
 );
+
+function splitChinese(line: string): string {
+  return strip(line).replace(CHINESE, ' $1 ');
+}
