@@ -1,5 +1,8 @@
 import { runScoreCli } from '@cncf-llm/bench';
 import { Command } from 'commander';
+import { registerCrawl } from './commands/crawl.js';
+import { registerLandscape } from './commands/landscape.js';
+import { registerScrape } from './commands/scrape.js';
 import { VERSION } from './version.js';
 
 /**
@@ -37,5 +40,8 @@ export function createProgram(): Command {
       // flags (-tok, -lc, -pbs) and --help reach it as written.
       process.exitCode = await runScoreCli(command.args);
     });
+  registerLandscape(program);
+  registerCrawl(program);
+  registerScrape(program);
   return program;
 }

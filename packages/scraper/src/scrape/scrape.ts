@@ -1,0 +1,496 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { CrawlOptions } from '../crawl/crawl-options.js';
+import { DEFAULT_USER_AGENT } from '../crawl/crawl-options.js';
+import { crawlIter } from '../crawl/crawler.js';
+import { DocumentSchema, documentId, type ScrapedDocument } from '../document.js';
+import { isScraperError, ScraperError } from '../errors.js';
+import { extractContent } from '../extract/extract-content.js';
+import { createJsonFileEtagCache } from '../github/etag-cache.js';
+import { createGitHubClient, type GitHubClientOptions } from '../github/github-client.js';
+import { scrapeGitHubRepo } from '../github/scrape-github-repo.js';
+import { createFetcher } from '../http/fetcher.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { JsonlAppender, readJsonl } from '../io/jsonl.js';
+import { DEFAULT_EXCLUSIONS } from '../plan/exclusions.js';
+import { planKeyToDir, type SourcePlan } from '../plan/source-plan.js';
+import { fetchRobotsTxt } from '../robots/robots-txt.js';
+import {
+  createStackExchangeClient,
+  type StackExchangeClientOptions,
+} from '../stackexchange/stackexchange-client.js';
+import { threadToDocument } from '../stackexchange/thread-to-document.js';
+
+/** Kinds of planned source. */
+export type ScrapeUnitKind = 'site' | 'github' | 'stackoverflow' | 'whitepaper';
+
+/** The outcome of one planned source. */
+export const ScrapeUnitResultSchema = z.object({
+  key: z.string(),
+  kind: z.enum(['site', 'github', 'stackoverflow', 'whitepaper']),
+  projects: z.array(z.string()),
+  /** Directory of the unit, relative to the scrape's `outDir`. */
+  dir: z.string(),
+  status: z.enum(['complete', 'partial', 'up-to-date', 'skipped', 'failed']),
+  documents: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  message: z.string().nullable(),
+  durationMs: z.number().nonnegative(),
+});
+/** The outcome of one planned source. */
+export type ScrapeUnitResult = z.infer<typeof ScrapeUnitResultSchema>;
+
+/** `scrape-report.json`. */
+export const ScrapeReportSchema = z.object({
+  version: z.literal(1),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  units: z.array(ScrapeUnitResultSchema),
+  /** Every `documents.jsonl` written, relative to `outDir`. */
+  documentFiles: z.array(z.string()),
+  totals: z.object({
+    documents: z.number().int().nonnegative(),
+    failedUnits: z.number().int().nonnegative(),
+  }),
+});
+/** `scrape-report.json`. */
+export type ScrapeReport = z.infer<typeof ScrapeReportSchema>;
+
+/** Options of {@link scrape}. */
+export interface ScrapeOptions {
+  plan: SourcePlan;
+  /** Output directory: `plan.json`, `scrape-report.json`, and one folder per source under `sources/`. */
+  outDir: string;
+  /** Source kinds to run. @default all */
+  kinds?: ScrapeUnitKind[];
+  /** Options passed to every site crawl (politeness, timeouts). */
+  crawl?: Omit<CrawlOptions, 'seeds' | 'outDir' | 'project' | 'signal'>;
+  /** GitHub client options (`baseUrl`, `accessToken`, …); the token defaults to `GITHUB_TOKEN`. */
+  github?: GitHubClientOptions;
+  /** StackExchange client options; the key defaults to `STACKEXCHANGE_KEY`. */
+  stackExchange?: StackExchangeClientOptions;
+  /** Lowest question score taken from StackOverflow. @default 1 */
+  minQuestionScore?: number;
+  /** Re-read GitHub and StackOverflow sources that finished before. Sites always refresh. @default false */
+  refresh?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Progress of {@link scrapeIter}. */
+export type ScrapeEvent =
+  | { type: 'unit-started'; key: string; kind: ScrapeUnitKind; index: number; total: number }
+  | { type: 'unit-progress'; key: string; documents: number; done: number; pending?: number }
+  | { type: 'unit-finished'; result: ScrapeUnitResult; index: number; total: number }
+  | { type: 'scrape-finished'; report: ScrapeReport };
+
+const UnitMarkerSchema = z.object({ status: z.string(), finishedAt: z.string() });
+
+/**
+ * Runs a source plan: crawls each docs site, reads each GitHub repository's docs, fetches each
+ * StackOverflow tag and downloads each whitepaper, one folder per source. A source that fails
+ * is reported and the others go on; running it again resumes where it stopped.
+ */
+export async function* scrapeIter(
+  options: ScrapeOptions,
+): AsyncGenerator<ScrapeEvent, ScrapeReport> {
+  const startedAt = new Date().toISOString();
+  await mkdir(join(options.outDir, 'sources'), { recursive: true });
+  await writeFileAtomic(
+    join(options.outDir, 'plan.json'),
+    `${JSON.stringify(options.plan, null, 2)}\n`,
+  );
+  const kinds = new Set<ScrapeUnitKind>(
+    options.kinds ?? ['site', 'github', 'stackoverflow', 'whitepaper'],
+  );
+  const units: {
+    key: string;
+    kind: ScrapeUnitKind;
+    projects: string[];
+    run: (
+      dir: string,
+    ) => AsyncGenerator<
+      ScrapeEvent,
+      Omit<ScrapeUnitResult, 'key' | 'kind' | 'projects' | 'dir' | 'durationMs'>
+    >;
+  }[] = [];
+  const plan = options.plan;
+  if (kinds.has('site')) {
+    for (const site of plan.sites) {
+      units.push({
+        key: site.key,
+        kind: 'site',
+        projects: site.projects,
+        run: (dir) => runSite(options, site, dir),
+      });
+    }
+  }
+  if (kinds.has('github')) {
+    for (const repo of plan.github) {
+      units.push({
+        key: repo.key,
+        kind: 'github',
+        projects: repo.projects,
+        run: (dir) => runGitHub(options, repo, dir),
+      });
+    }
+  }
+  if (kinds.has('stackoverflow')) {
+    const client = createStackExchangeClient({
+      ...options.stackExchange,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    for (const tag of plan.stackOverflow) {
+      units.push({
+        key: tag.key,
+        kind: 'stackoverflow',
+        projects: tag.projects,
+        run: (dir) => runStackOverflow(options, client, tag, dir),
+      });
+    }
+  }
+  if (kinds.has('whitepaper') && plan.whitepapers.length > 0) {
+    for (const paper of plan.whitepapers) {
+      units.push({
+        key: paper.key,
+        kind: 'whitepaper',
+        projects: paper.projects,
+        run: (dir) => runWhitepaper(options, paper, dir),
+      });
+    }
+  }
+
+  const results: ScrapeUnitResult[] = [];
+  for (const [index, unit] of units.entries()) {
+    if (options.signal?.aborted) break;
+    const rel = join('sources', planKeyToDir(unit.key));
+    const dir = join(options.outDir, rel);
+    await mkdir(dir, { recursive: true });
+    yield { type: 'unit-started', key: unit.key, kind: unit.kind, index, total: units.length };
+    const started = Date.now();
+    let result: ScrapeUnitResult;
+    try {
+      const it = unit.run(dir);
+      let step = await it.next();
+      while (!step.done) {
+        yield step.value;
+        step = await it.next();
+      }
+      result = {
+        key: unit.key,
+        kind: unit.kind,
+        projects: unit.projects,
+        dir: rel,
+        durationMs: Date.now() - started,
+        ...step.value,
+      };
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      result = {
+        key: unit.key,
+        kind: unit.kind,
+        projects: unit.projects,
+        dir: rel,
+        status: 'failed',
+        documents: 0,
+        skipped: 0,
+        failed: 0,
+        message: error instanceof Error ? error.message : String(error),
+        durationMs: Date.now() - started,
+      };
+    }
+    if (result.status === 'complete') {
+      await writeFileAtomic(
+        join(dir, 'unit-complete.json'),
+        `${JSON.stringify({ status: result.status, finishedAt: new Date().toISOString() })}\n`,
+      );
+    }
+    results.push(result);
+    yield { type: 'unit-finished', result, index, total: units.length };
+  }
+  const report: ScrapeReport = {
+    version: 1,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    units: results,
+    documentFiles: results
+      .filter((r) => r.documents > 0 || r.status !== 'failed')
+      .map((r) => join(r.dir, 'documents.jsonl')),
+    totals: {
+      documents: results.reduce((n, r) => n + r.documents, 0),
+      failedUnits: results.filter((r) => r.status === 'failed').length,
+    },
+  };
+  await writeFileAtomic(
+    join(options.outDir, 'scrape-report.json'),
+    `${JSON.stringify(report, null, 2)}\n`,
+  );
+  yield { type: 'scrape-finished', report };
+  return report;
+}
+
+/** Runs a source plan and returns the report; see {@link scrapeIter}. */
+export async function scrape(options: ScrapeOptions): Promise<ScrapeReport> {
+  const it = scrapeIter(options);
+  while (true) {
+    const step = await it.next();
+    if (step.done) return step.value;
+  }
+}
+
+type UnitOutcome = Omit<ScrapeUnitResult, 'key' | 'kind' | 'projects' | 'dir' | 'durationMs'>;
+
+async function* runSite(
+  options: ScrapeOptions,
+  site: SourcePlan['sites'][number],
+  dir: string,
+): AsyncGenerator<ScrapeEvent, UnitOutcome> {
+  const it = crawlIter({
+    ...options.crawl,
+    seeds: site.seedUrls,
+    outDir: dir,
+    project: site.projects[0] ?? null,
+    maxPages: options.crawl?.maxPages ?? site.budget.maxPages,
+    maxBytes: options.crawl?.maxBytes ?? site.budget.maxBytes,
+    languages: options.crawl?.languages ?? [site.language],
+    exclude: [
+      ...(options.crawl?.exclude ?? []),
+      ...DEFAULT_EXCLUSIONS.filter((r) => r.minBytes === undefined).map(
+        (r) => new RegExp(r.pattern, 'i'),
+      ),
+    ],
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  let step = await it.next();
+  while (!step.done) {
+    const event = step.value;
+    if (event.type === 'page-done') {
+      yield {
+        type: 'unit-progress',
+        key: site.key,
+        documents: event.stats.documents,
+        done: event.stats.done,
+        pending: event.stats.pending,
+      };
+    }
+    step = await it.next();
+  }
+  const report = step.value;
+  return {
+    status: report.complete ? 'complete' : 'partial',
+    documents: report.documentsInFile,
+    skipped: report.pages.skipped,
+    failed: report.pages.failed,
+    message: report.complete ? null : `stopped: ${report.stoppedBy}`,
+  };
+}
+
+async function isComplete(dir: string): Promise<boolean> {
+  try {
+    const marker = UnitMarkerSchema.parse(
+      JSON.parse(await readFile(join(dir, 'unit-complete.json'), 'utf8')),
+    );
+    return marker.status === 'complete';
+  } catch {
+    return false;
+  }
+}
+
+async function existingDocuments(
+  path: string,
+): Promise<{ ids: Set<string>; keys: Set<string>; count: number }> {
+  const ids = new Set<string>();
+  const keys = new Set<string>();
+  let count = 0;
+  for await (const doc of readJsonl(path, DocumentSchema)) {
+    ids.add(doc.id);
+    keys.add(doc.url);
+    count++;
+  }
+  return { ids, keys, count };
+}
+
+async function* runGitHub(
+  options: ScrapeOptions,
+  repo: SourcePlan['github'][number],
+  dir: string,
+): AsyncGenerator<ScrapeEvent, UnitOutcome> {
+  const path = join(dir, 'documents.jsonl');
+  const done = await existingDocuments(path);
+  if (!options.refresh && (await isComplete(dir))) {
+    return { status: 'up-to-date', documents: done.count, skipped: 0, failed: 0, message: null };
+  }
+  // An ETag cache per repository: a re-run costs 304s, which GitHub does not count.
+  const client = createGitHubClient({
+    ...options.github,
+    cache: createJsonFileEtagCache({ path: join(dir, 'etag-cache.json') }),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const out = await JsonlAppender.open(path);
+  let documents = done.count;
+  let skipped = 0;
+  let failed = 0;
+  let message: string | null = null;
+  let seenFiles = 0;
+  try {
+    for await (const event of scrapeGitHubRepo({
+      client,
+      repoUrl: repo.url,
+      project: repo.projects[0] ?? null,
+      ...(repo.branch ? { ref: repo.branch } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    })) {
+      if (event.type === 'file-scraped') {
+        seenFiles++;
+        if (!done.ids.has(event.document.id)) {
+          await out.append(event.document);
+          done.ids.add(event.document.id);
+          documents++;
+        }
+        if (seenFiles >= repo.budget.maxPages) {
+          message = `stopped at the budget of ${repo.budget.maxPages} files`;
+          break;
+        }
+      } else if (event.type === 'file-skipped') skipped++;
+      else if (event.type === 'file-failed') failed++;
+      else if (event.type === 'repo-skipped') {
+        return { status: 'skipped', documents, skipped, failed, message: event.reason };
+      }
+      yield { type: 'unit-progress', key: repo.key, documents, done: seenFiles + skipped + failed };
+    }
+  } finally {
+    await out.close();
+  }
+  return { status: 'complete', documents, skipped, failed, message };
+}
+
+async function* runStackOverflow(
+  options: ScrapeOptions,
+  client: ReturnType<typeof createStackExchangeClient>,
+  tag: SourcePlan['stackOverflow'][number],
+  dir: string,
+): AsyncGenerator<ScrapeEvent, UnitOutcome> {
+  const path = join(dir, 'documents.jsonl');
+  const done = await existingDocuments(path);
+  if (!options.refresh && (await isComplete(dir))) {
+    return { status: 'up-to-date', documents: done.count, skipped: 0, failed: 0, message: null };
+  }
+  const out = await JsonlAppender.open(path);
+  let documents = done.count;
+  let threads = 0;
+  let failed = 0;
+  try {
+    for await (const thread of client.questionsByTag({
+      // `all` means every tag at once, which the API writes with `;`.
+      tag: tag.tags.join(';'),
+      minScore: options.minQuestionScore ?? 1,
+      maxQuestions: tag.budget.maxPages,
+      ...(options.signal ? { signal: options.signal } : {}),
+    })) {
+      threads++;
+      let doc: ScrapedDocument;
+      try {
+        doc = await threadToDocument(thread, {
+          project: tag.projects[0] ?? null,
+          extract: extractContent,
+        });
+      } catch {
+        failed++;
+        continue;
+      }
+      if (!done.ids.has(doc.id)) {
+        await out.append(doc);
+        done.ids.add(doc.id);
+        documents++;
+      }
+      yield { type: 'unit-progress', key: tag.key, documents, done: threads };
+    }
+  } finally {
+    await out.close();
+  }
+  return { status: 'complete', documents, skipped: 0, failed, message: null };
+}
+
+async function* runWhitepaper(
+  options: ScrapeOptions,
+  paper: SourcePlan['whitepapers'][number],
+  dir: string,
+): AsyncGenerator<ScrapeEvent, UnitOutcome> {
+  const path = join(dir, 'documents.jsonl');
+  const done = await existingDocuments(path);
+  if (!options.refresh && (await isComplete(dir))) {
+    return { status: 'up-to-date', documents: done.count, skipped: 0, failed: 0, message: null };
+  }
+  const userAgent = options.crawl?.userAgent ?? DEFAULT_USER_AGENT;
+  const fetcher = createFetcher({
+    userAgent,
+    ...(options.crawl?.timeoutMs !== undefined ? { timeoutMs: options.crawl.timeoutMs } : {}),
+    maxBodyBytes: options.crawl?.maxBodyBytes ?? 64 * 1024 ** 2,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  try {
+    if (options.crawl?.respectRobots !== false) {
+      const { robots } = await fetchRobotsTxt(fetcher, new URL(paper.url).origin);
+      if (!robots.isAllowed(paper.url, userAgent)) {
+        return {
+          status: 'skipped',
+          documents: done.count,
+          skipped: 1,
+          failed: 0,
+          message: `robots.txt disallows ${paper.url}`,
+        };
+      }
+    }
+    const result = await fetcher.fetch(paper.url);
+    const extracted = await extractContent({
+      body: result.body,
+      contentType: result.headers['content-type'] ?? 'application/pdf',
+      url: result.url,
+    });
+    const doc = DocumentSchema.parse({
+      id: documentId(extracted.markdown),
+      url: result.url,
+      canonicalUrl: paper.sourceUrl,
+      project: paper.projects[0] ?? null,
+      sourceType: 'whitepaper',
+      title: extracted.title || paper.title,
+      markdown: extracted.markdown,
+      contentType: extracted.mediaType,
+      language: extracted.language ?? paper.language,
+      licence: null,
+      attribution: null,
+      fetchedAt: new Date().toISOString(),
+      etag: result.headers.etag ?? null,
+      lastModified: result.headers['last-modified'] ?? null,
+      httpStatus: result.status,
+      bytes: result.bytes,
+      links: [],
+      metadata: {
+        ...extracted.metadata,
+        kind: paper.kind,
+        date: paper.date,
+        plannedTitle: paper.title,
+      },
+    });
+    if (done.ids.has(doc.id)) {
+      return { status: 'complete', documents: done.count, skipped: 0, failed: 0, message: null };
+    }
+    const out = await JsonlAppender.open(path);
+    try {
+      await out.append(doc);
+    } finally {
+      await out.close();
+    }
+    yield { type: 'unit-progress', key: paper.key, documents: done.count + 1, done: 1 };
+    return { status: 'complete', documents: done.count + 1, skipped: 0, failed: 0, message: null };
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    const message = isScraperError(error)
+      ? error.message
+      : new ScraperError('extract-failed', String(error)).message;
+    return { status: 'failed', documents: done.count, skipped: 0, failed: 1, message };
+  } finally {
+    await fetcher.close();
+  }
+}
