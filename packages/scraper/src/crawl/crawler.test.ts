@@ -12,7 +12,7 @@ import { type FaultServer, startFaultServer } from '../../test/support/fault-ser
 import { DocumentSchema, type ScrapedDocument } from '../document.js';
 import { crawl, crawlIter } from './crawler.js';
 import { JournalEntrySchema } from './journal.js';
-import { CrawlReportSchema } from './report.js';
+import { type CrawlReport, CrawlReportSchema } from './report.js';
 
 const dirs: string[] = [];
 const tempDir = async () => {
@@ -43,6 +43,14 @@ const countLines = async (path: string) => {
   let n = 0;
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
   return n;
+};
+
+/** Every URL the generation learnt of is in exactly one bucket of the report. */
+const expectAccounted = (report: CrawlReport) => {
+  const p = report.pages;
+  expect(p.documents + p.notModified + p.duplicates + p.skipped + p.failed + p.pending).toBe(
+    p.discovered,
+  );
 };
 
 describe('crawl over a real documentation site', () => {
@@ -97,6 +105,7 @@ describe('crawl over a real documentation site', () => {
     expect(report.complete).toBe(true);
     expect(report.pages.documents).toBe(docs.length);
     expect(report.pages.pending).toBe(0);
+    expectAccounted(report);
     // The real docs link to pages outside this copy (the Prometheus server's own docs): those
     // 404s are reported, one by one, and nothing else failed.
     expect(report.failures.length).toBe(report.pages.failed);
@@ -127,6 +136,7 @@ describe('crawl over a real documentation site', () => {
     expect(report.byStatus['304']).toBe(report.pages.notModified);
     expect(report.pages.notModified).toBe(expected.length + 1);
     expect(report.pages.documents).toBe(0);
+    expectAccounted(report);
     expect(await readFile(join(dir, 'documents.jsonl'), 'utf8')).toBe(firstDocs);
   });
 
@@ -169,6 +179,7 @@ describe('crawl over a real documentation site', () => {
       expect(report.complete).toBe(true);
       expect(report.runs).toBe(3);
       expect(report.pages.documents).toBe(docs.length);
+      expectAccounted(report);
       const runs = (await readJournal(out)).filter((e) => e.t === 'run');
       expect(runs.map((r) => r.mode)).toEqual(['fresh', 'resume', 'resume']);
     } finally {
@@ -182,8 +193,10 @@ describe('crawl over a real documentation site', () => {
     expect(first.stoppedBy).toBe('max-pages');
     expect(first.pages.fetched).toBe(10);
     expect(first.pages.pending).toBeGreaterThan(0);
+    expectAccounted(first);
     const second = await crawl({ seeds, outDir: out, maxPages: 10_000, useSitemaps: false });
     expect(second.complete).toBe(true);
+    expectAccounted(second);
     const docs = await readDocs(out);
     expect(new Set(docs.map((d) => d.url)).size).toBe(docs.length);
     expect(docs.filter((d) => d.contentType === 'text/html').length).toBe(expected.length);
@@ -193,14 +206,19 @@ describe('crawl over a real documentation site', () => {
     const out = await tempDir();
     const controller = new AbortController();
     let seen = 0;
+    let interrupted: CrawlReport | undefined;
     for await (const event of crawlIter({ seeds, outDir: out, signal: controller.signal })) {
       if (event.type === 'page-done' && ++seen === 15) controller.abort();
-      if (event.type === 'crawl-finished') expect(event.report.stoppedBy).toBe('interrupted');
+      if (event.type === 'crawl-finished') interrupted = event.report;
     }
+    expect(interrupted?.stoppedBy).toBe('interrupted');
+    expect(interrupted?.pages.pending).toBeGreaterThan(0);
+    if (interrupted) expectAccounted(interrupted);
     const partial = await readDocs(out);
     expect(partial.length).toBeGreaterThanOrEqual(10);
     const report = await crawl({ seeds, outDir: out });
     expect(report.complete).toBe(true);
+    expectAccounted(report);
     const docs = await readDocs(out);
     expect(docs.length).toBe(expected.length + 1);
     expect(new Set(docs.map((d) => d.url)).size).toBe(docs.length);

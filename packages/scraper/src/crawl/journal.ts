@@ -21,12 +21,15 @@ export const JournalEntrySchema = z.discriminatedUnion('t', [
     t: z.literal('seen'),
     url: z.string(),
     depth: z.number().int().nonnegative(),
+    /** `refresh`: journaled again for a new generation, or taken back in after a skip. */
     via: z.enum(['seed', 'sitemap', 'link', 'redirect', 'canonical', 'refresh']),
   }),
   z.object({
     t: z.literal('skip'),
     url: z.string(),
     reason: z.string(),
+    /** Link depth it was found at, so a later run with a wider scope or depth can take it in. */
+    depth: z.number().int().nonnegative().optional(),
   }),
   z.object({
     t: z.literal('done'),

@@ -111,6 +111,29 @@ describe('createFetcher: plain and compressed bodies', () => {
     expect(result.bytes).toBe(wire.length);
   });
 
+  it('does not send the validators of the requested URL to a redirect target', async () => {
+    const server = await serve((req, res) => {
+      if (req.url === '/old') {
+        res.writeHead(301, { Location: '/new' });
+        res.end();
+        return;
+      }
+      if (req.headers['if-none-match'] === '"abc"') {
+        res.writeHead(304, { ETag: '"abc"' });
+        res.end();
+        return;
+      }
+      res.writeHead(200, { ETag: '"abc"' });
+      res.end('the new page');
+    });
+    const { fetcher } = recordingFetcher();
+    const result = await fetcher.fetch(`${server.origin}/old`, { ifNoneMatch: '"abc"' });
+    expect(result.notModified).toBe(false);
+    expect(Buffer.from(result.body).toString('utf8')).toBe('the new page');
+    expect(server.requests[0]?.headers['if-none-match']).toBe('"abc"');
+    expect(server.requests[1]?.headers['if-none-match']).toBeUndefined();
+  });
+
   it('answers a matching conditional request with notModified and an empty body', async () => {
     const server = await serve((req, res) => {
       if (req.headers['if-none-match'] === '"abc"') {

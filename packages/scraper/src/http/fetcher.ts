@@ -330,10 +330,13 @@ export function createFetcher(options: FetcherOptions): Fetcher {
       let retries = 0;
 
       for (;;) {
-        const headers =
+        let headers =
           new URL(url).origin === new URL(requestedUrl).origin
             ? baseHeaders
             : withoutCredentials(baseHeaders);
+        // Validators belong to the requested URL: sent to a redirect target they could match a
+        // different resource by accident and turn its first download into a 304.
+        if (url !== requestedUrl) headers = withoutValidators(headers);
         let outcome: HopOutcome;
         try {
           outcome = await hop(url, headers, signal);
@@ -525,6 +528,11 @@ function requestHeaders(userAgent: string, options: FetchRequestOptions): Record
   if (options.ifNoneMatch) headers['if-none-match'] = options.ifNoneMatch;
   if (options.ifModifiedSince) headers['if-modified-since'] = options.ifModifiedSince;
   return headers;
+}
+
+function withoutValidators(headers: Record<string, string>): Record<string, string> {
+  const { 'if-none-match': _etag, 'if-modified-since': _date, ...rest } = headers;
+  return rest;
 }
 
 function withoutCredentials(headers: Record<string, string>): Record<string, string> {

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { open, stat, truncate } from 'node:fs/promises';
+import { open, rename, rm, stat, truncate } from 'node:fs/promises';
 import type { z } from 'zod';
 import { ScraperError } from '../errors.js';
 
@@ -98,11 +98,20 @@ export async function* readJsonl<S extends z.ZodType>(
 }
 
 /**
- * An append-only JSON Lines file. Each record is serialised first and written with one
- * `write` call, so a record is either wholly in the file or (after a kill mid-write) a torn
- * tail that {@link repairJsonl} removes on the next open.
+ * An append-only JSON Lines file. Each record is serialised first and written in one go, so a
+ * record is either wholly in the file or (after a kill mid-write) a torn tail that
+ * {@link repairJsonl} removes on the next open.
+ *
+ * Appends are written one after the other, in call order, even when callers do not wait for
+ * each other (crawl workers): two writes in flight on one handle may land out of order, and a
+ * short write (a full disk) must not be followed by another record. After a failed write the
+ * appender refuses every later append, so the file ends with at most one torn line.
  */
 export class JsonlAppender {
+  /** The last write queued; the next one starts when it settles. */
+  private tail: Promise<void> = Promise.resolve();
+  private failure: unknown = null;
+
   private constructor(
     private readonly handle: FileHandle,
     readonly path: string,
@@ -123,25 +132,99 @@ export class JsonlAppender {
   }
 
   /** Appends one record as one line. */
-  async append(record: unknown): Promise<void> {
-    await this.handle.write(`${JSON.stringify(record)}\n`);
+  append(record: unknown): Promise<void> {
+    return this.write(`${JSON.stringify(record)}\n`);
   }
 
   /** Appends several records with one write. */
-  async appendMany(records: readonly unknown[]): Promise<void> {
-    if (records.length === 0) return;
+  appendMany(records: readonly unknown[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
     let text = '';
     for (const record of records) text += `${JSON.stringify(record)}\n`;
-    await this.handle.write(text);
+    return this.write(text);
   }
 
   /** Flushes to disk (survives power loss, not only process death). */
   async sync(): Promise<void> {
+    await this.tail;
     await this.handle.sync();
   }
 
+  /** Waits for the appends in flight, flushes and closes the file. */
   async close(): Promise<void> {
+    await this.tail;
     await this.handle.sync().catch(() => {});
     await this.handle.close();
   }
+
+  private write(text: string): Promise<void> {
+    const done = this.tail.then(async () => {
+      if (this.failure !== null) {
+        throw new ScraperError(
+          'io-error',
+          `Not appending to ${this.path}: an earlier write failed (${(this.failure as Error)?.message ?? this.failure}). Fix the cause (disk space, permissions) and run again; the torn last line is removed then.`,
+          { cause: this.failure },
+        );
+      }
+      const bytes = Buffer.from(text);
+      try {
+        // A write may take fewer bytes than asked (a full disk fills up midway): go on from
+        // there, so a record is never silently cut short.
+        let offset = 0;
+        while (offset < bytes.length) {
+          const { bytesWritten } = await this.handle.write(bytes, offset, bytes.length - offset);
+          if (bytesWritten <= 0) throw new Error('the write made no progress');
+          offset += bytesWritten;
+        }
+      } catch (error) {
+        this.failure = error;
+        throw new ScraperError(
+          'io-error',
+          `Could not append to ${this.path}: ${(error as Error)?.message ?? error}. Fix the cause (disk space, permissions) and run again; the torn last line is removed then.`,
+          { cause: error },
+        );
+      }
+    });
+    // The chain goes on whatever this write did; the caller gets its own outcome.
+    this.tail = done.catch(() => {});
+    return done;
+  }
+}
+
+/**
+ * Rewrites a JSON Lines file keeping, of the records that share a key, only the last one (in
+ * file order; the others keep their order). The new file is written beside the old one and
+ * renamed over it, so a kill at any point leaves one of the two whole. Returns the number of
+ * records kept. Memory: one key per record.
+ */
+export async function compactJsonl<S extends z.ZodType>(
+  path: string,
+  schema: S,
+  keyOf: (record: z.infer<S>) => string,
+): Promise<number> {
+  const latest = new Map<string, number>();
+  let index = 0;
+  for await (const record of readJsonl(path, schema)) latest.set(keyOf(record), index++);
+  if (latest.size === index) return index;
+  const keep = new Set(latest.values());
+  latest.clear();
+  const temp = `${path}.compact.tmp`;
+  await rm(temp, { force: true });
+  const out = await JsonlAppender.open(temp);
+  index = 0;
+  try {
+    let batch: z.infer<S>[] = [];
+    for await (const record of readJsonl(path, schema)) {
+      if (keep.has(index++)) batch.push(record);
+      if (batch.length >= 256) {
+        await out.appendMany(batch);
+        batch = [];
+      }
+    }
+    await out.appendMany(batch);
+  } finally {
+    await out.close();
+  }
+  await rename(temp, path);
+  return keep.size;
 }

@@ -1,9 +1,11 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { CrawlOptions } from '../crawl/crawl-options.js';
 import { DEFAULT_USER_AGENT } from '../crawl/crawl-options.js';
 import { crawlIter } from '../crawl/crawler.js';
+import type { CrawlReport } from '../crawl/report.js';
 import { DocumentSchema, documentId, type ScrapedDocument } from '../document.js';
 import { isScraperError, ScraperError } from '../errors.js';
 import { extractContent } from '../extract/extract-content.js';
@@ -12,7 +14,8 @@ import { createGitHubClient, type GitHubClientOptions } from '../github/github-c
 import { scrapeGitHubRepo } from '../github/scrape-github-repo.js';
 import { createFetcher } from '../http/fetcher.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { JsonlAppender, readJsonl } from '../io/jsonl.js';
+import { acquireDirLock } from '../io/dir-lock.js';
+import { compactJsonl, JsonlAppender, readJsonl } from '../io/jsonl.js';
 import { DEFAULT_EXCLUSIONS } from '../plan/exclusions.js';
 import { planKeyToDir, type SourcePlan } from '../plan/source-plan.js';
 import { fetchRobotsTxt } from '../robots/robots-txt.js';
@@ -90,13 +93,26 @@ const UnitMarkerSchema = z.object({ status: z.string(), finishedAt: z.string() }
 /**
  * Runs a source plan: crawls each docs site, reads each GitHub repository's docs, fetches each
  * StackOverflow tag and downloads each whitepaper, one folder per source. A source that fails
- * is reported and the others go on; running it again resumes where it stopped.
+ * is reported and the others go on; running it again resumes where it stopped. An abort ends
+ * the scrape with a report (the source it cut is `partial`); a source read again keeps one
+ * record per URL, the newest. One scrape at a time per `outDir` (`scrape.lock`).
+ * @throws `ScraperError` `io-error` when another scrape holds `outDir`.
  */
 export async function* scrapeIter(
   options: ScrapeOptions,
 ): AsyncGenerator<ScrapeEvent, ScrapeReport> {
-  const startedAt = new Date().toISOString();
   await mkdir(join(options.outDir, 'sources'), { recursive: true });
+  // One scrape per directory: two would append the same GitHub and StackOverflow files.
+  const lock = await acquireDirLock(options.outDir, 'scrape.lock');
+  try {
+    return yield* runScrape(options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function* runScrape(options: ScrapeOptions): AsyncGenerator<ScrapeEvent, ScrapeReport> {
+  const startedAt = new Date().toISOString();
   await writeFileAtomic(
     join(options.outDir, 'plan.json'),
     `${JSON.stringify(options.plan, null, 2)}\n`,
@@ -162,6 +178,7 @@ export async function* scrapeIter(
   }
 
   const results: ScrapeUnitResult[] = [];
+  const documentFiles: string[] = [];
   for (const [index, unit] of units.entries()) {
     if (options.signal?.aborted) break;
     const rel = join('sources', planKeyToDir(unit.key));
@@ -171,32 +188,32 @@ export async function* scrapeIter(
     const started = Date.now();
     let result: ScrapeUnitResult;
     try {
-      const it = unit.run(dir);
-      let step = await it.next();
-      while (!step.done) {
-        yield step.value;
-        step = await it.next();
-      }
+      // `yield*` passes a consumer's early exit on to the unit, whose generators then close
+      // their files and stop their workers instead of running on unseen.
+      const outcome = yield* unit.run(dir);
       result = {
         key: unit.key,
         kind: unit.kind,
         projects: unit.projects,
         dir: rel,
         durationMs: Date.now() - started,
-        ...step.value,
+        ...outcome,
       };
     } catch (error) {
-      if (options.signal?.aborted) throw error;
+      // An abort ends the scrape like a finished one (a report, the unit partial), so that
+      // the run can be resumed and the work so far is accounted for.
+      const aborted = options.signal?.aborted === true;
       result = {
         key: unit.key,
         kind: unit.kind,
         projects: unit.projects,
         dir: rel,
-        status: 'failed',
-        documents: 0,
+        status: aborted ? 'partial' : 'failed',
+        // What earlier runs of the unit wrote is still there.
+        documents: await countLines(join(dir, 'documents.jsonl')),
         skipped: 0,
         failed: 0,
-        message: error instanceof Error ? error.message : String(error),
+        message: aborted ? 'interrupted' : error instanceof Error ? error.message : String(error),
         durationMs: Date.now() - started,
       };
     }
@@ -207,6 +224,11 @@ export async function* scrapeIter(
       );
     }
     results.push(result);
+    // Listed by what is on disk: a failed unit may hold the documents of earlier runs, and a
+    // skipped one may have no file at all.
+    if (await hasRecords(join(dir, 'documents.jsonl'))) {
+      documentFiles.push(join(rel, 'documents.jsonl'));
+    }
     yield { type: 'unit-finished', result, index, total: units.length };
   }
   const report: ScrapeReport = {
@@ -214,9 +236,7 @@ export async function* scrapeIter(
     startedAt,
     finishedAt: new Date().toISOString(),
     units: results,
-    documentFiles: results
-      .filter((r) => r.documents > 0 || r.status !== 'failed')
-      .map((r) => join(r.dir, 'documents.jsonl')),
+    documentFiles,
     totals: {
       documents: results.reduce((n, r) => n + r.documents, 0),
       failedUnits: results.filter((r) => r.status === 'failed').length,
@@ -262,9 +282,9 @@ async function* runSite(
     ],
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  let step = await it.next();
-  while (!step.done) {
-    const event = step.value;
+  let report: CrawlReport | undefined;
+  // for-await closes the crawl (its workers and files) when this generator is closed early.
+  for await (const event of it) {
     if (event.type === 'page-done') {
       yield {
         type: 'unit-progress',
@@ -273,10 +293,9 @@ async function* runSite(
         done: event.stats.done,
         pending: event.stats.pending,
       };
-    }
-    step = await it.next();
+    } else if (event.type === 'crawl-finished') report = event.report;
   }
-  const report = step.value;
+  if (report === undefined) throw new Error(`The crawl of ${site.key} ended without a report.`);
   return {
     status: report.complete ? 'complete' : 'partial',
     documents: report.documentsInFile,
@@ -297,18 +316,76 @@ async function isComplete(dir: string): Promise<boolean> {
   }
 }
 
-async function existingDocuments(
-  path: string,
-): Promise<{ ids: Set<string>; keys: Set<string>; count: number }> {
+/** Lines of a JSON Lines file (its records), 0 when it does not exist. */
+async function countLines(path: string): Promise<number> {
+  let lines = 0;
+  try {
+    for await (const chunk of createReadStream(path)) {
+      for (const byte of chunk as Buffer) if (byte === 0x0a) lines++;
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  return lines;
+}
+
+async function hasRecords(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).size > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** The documents file of a GitHub, StackOverflow or whitepaper unit, as a run adds to it. */
+interface UnitDocuments {
+  /** Documents in the file, one per URL. */
+  readonly count: number;
+  /** Appends `doc` unless a record with its id is there already; true when appended. */
+  add(doc: ScrapedDocument): Promise<boolean>;
+  /**
+   * Closes the file. With `compact` (a run that came to its end), a URL appended again with new
+   * content (a re-read after the source changed) keeps only its newest record.
+   */
+  close(compact: boolean): Promise<void>;
+}
+
+async function openUnitDocuments(path: string): Promise<UnitDocuments> {
   const ids = new Set<string>();
-  const keys = new Set<string>();
-  let count = 0;
+  const urls = new Set<string>();
+  let records = 0;
   for await (const doc of readJsonl(path, DocumentSchema)) {
     ids.add(doc.id);
-    keys.add(doc.url);
-    count++;
+    urls.add(doc.url);
+    records++;
   }
-  return { ids, keys, count };
+  // More records than URLs: an earlier run appended new versions and stopped before compacting.
+  let replaced = records > urls.size;
+  // Opened at the first new document, so a unit that writes nothing leaves no empty file.
+  let out: JsonlAppender | null = null;
+  return {
+    get count() {
+      return urls.size;
+    },
+    async add(doc) {
+      if (ids.has(doc.id)) return false;
+      out ??= await JsonlAppender.open(path);
+      await out.append(doc);
+      ids.add(doc.id);
+      if (urls.has(doc.url)) replaced = true;
+      else urls.add(doc.url);
+      return true;
+    },
+    async close(compact) {
+      const open = out;
+      out = null;
+      await open?.close();
+      if (compact && replaced) {
+        await compactJsonl(path, DocumentSchema, (doc) => doc.url);
+        replaced = false;
+      }
+    },
+  };
 }
 
 async function* runGitHub(
@@ -316,10 +393,9 @@ async function* runGitHub(
   repo: SourcePlan['github'][number],
   dir: string,
 ): AsyncGenerator<ScrapeEvent, UnitOutcome> {
-  const path = join(dir, 'documents.jsonl');
-  const done = await existingDocuments(path);
+  const docs = await openUnitDocuments(join(dir, 'documents.jsonl'));
   if (!options.refresh && (await isComplete(dir))) {
-    return { status: 'up-to-date', documents: done.count, skipped: 0, failed: 0, message: null };
+    return { status: 'up-to-date', documents: docs.count, skipped: 0, failed: 0, message: null };
   }
   // An ETag cache per repository: a re-run costs 304s, which GitHub does not count.
   const client = createGitHubClient({
@@ -327,12 +403,11 @@ async function* runGitHub(
     cache: createJsonFileEtagCache({ path: join(dir, 'etag-cache.json') }),
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  const out = await JsonlAppender.open(path);
-  let documents = done.count;
   let skipped = 0;
   let failed = 0;
   let message: string | null = null;
   let seenFiles = 0;
+  let ended = false;
   try {
     for await (const event of scrapeGitHubRepo({
       client,
@@ -343,11 +418,7 @@ async function* runGitHub(
     })) {
       if (event.type === 'file-scraped') {
         seenFiles++;
-        if (!done.ids.has(event.document.id)) {
-          await out.append(event.document);
-          done.ids.add(event.document.id);
-          documents++;
-        }
+        await docs.add(event.document);
         if (seenFiles >= repo.budget.maxPages) {
           message = `stopped at the budget of ${repo.budget.maxPages} files`;
           break;
@@ -355,14 +426,20 @@ async function* runGitHub(
       } else if (event.type === 'file-skipped') skipped++;
       else if (event.type === 'file-failed') failed++;
       else if (event.type === 'repo-skipped') {
-        return { status: 'skipped', documents, skipped, failed, message: event.reason };
+        return { status: 'skipped', documents: docs.count, skipped, failed, message: event.reason };
       }
-      yield { type: 'unit-progress', key: repo.key, documents, done: seenFiles + skipped + failed };
+      yield {
+        type: 'unit-progress',
+        key: repo.key,
+        documents: docs.count,
+        done: seenFiles + skipped + failed,
+      };
     }
+    ended = true;
   } finally {
-    await out.close();
+    await docs.close(ended);
   }
-  return { status: 'complete', documents, skipped, failed, message };
+  return { status: 'complete', documents: docs.count, skipped, failed, message };
 }
 
 async function* runStackOverflow(
@@ -371,15 +448,13 @@ async function* runStackOverflow(
   tag: SourcePlan['stackOverflow'][number],
   dir: string,
 ): AsyncGenerator<ScrapeEvent, UnitOutcome> {
-  const path = join(dir, 'documents.jsonl');
-  const done = await existingDocuments(path);
+  const docs = await openUnitDocuments(join(dir, 'documents.jsonl'));
   if (!options.refresh && (await isComplete(dir))) {
-    return { status: 'up-to-date', documents: done.count, skipped: 0, failed: 0, message: null };
+    return { status: 'up-to-date', documents: docs.count, skipped: 0, failed: 0, message: null };
   }
-  const out = await JsonlAppender.open(path);
-  let documents = done.count;
   let threads = 0;
   let failed = 0;
+  let ended = false;
   try {
     for await (const thread of client.questionsByTag({
       // `all` means every tag at once, which the API writes with `;`.
@@ -399,17 +474,14 @@ async function* runStackOverflow(
         failed++;
         continue;
       }
-      if (!done.ids.has(doc.id)) {
-        await out.append(doc);
-        done.ids.add(doc.id);
-        documents++;
-      }
-      yield { type: 'unit-progress', key: tag.key, documents, done: threads };
+      await docs.add(doc);
+      yield { type: 'unit-progress', key: tag.key, documents: docs.count, done: threads };
     }
+    ended = true;
   } finally {
-    await out.close();
+    await docs.close(ended);
   }
-  return { status: 'complete', documents, skipped: 0, failed, message: null };
+  return { status: 'complete', documents: docs.count, skipped: 0, failed, message: null };
 }
 
 async function* runWhitepaper(
@@ -417,10 +489,9 @@ async function* runWhitepaper(
   paper: SourcePlan['whitepapers'][number],
   dir: string,
 ): AsyncGenerator<ScrapeEvent, UnitOutcome> {
-  const path = join(dir, 'documents.jsonl');
-  const done = await existingDocuments(path);
+  const docs = await openUnitDocuments(join(dir, 'documents.jsonl'));
   if (!options.refresh && (await isComplete(dir))) {
-    return { status: 'up-to-date', documents: done.count, skipped: 0, failed: 0, message: null };
+    return { status: 'up-to-date', documents: docs.count, skipped: 0, failed: 0, message: null };
   }
   const userAgent = options.crawl?.userAgent ?? DEFAULT_USER_AGENT;
   const fetcher = createFetcher({
@@ -435,7 +506,7 @@ async function* runWhitepaper(
       if (!robots.isAllowed(paper.url, userAgent)) {
         return {
           status: 'skipped',
-          documents: done.count,
+          documents: docs.count,
           skipped: 1,
           failed: 0,
           message: `robots.txt disallows ${paper.url}`,
@@ -473,24 +544,19 @@ async function* runWhitepaper(
         plannedTitle: paper.title,
       },
     });
-    if (done.ids.has(doc.id)) {
-      return { status: 'complete', documents: done.count, skipped: 0, failed: 0, message: null };
+    if (await docs.add(doc)) {
+      await docs.close(true);
+      yield { type: 'unit-progress', key: paper.key, documents: docs.count, done: 1 };
     }
-    const out = await JsonlAppender.open(path);
-    try {
-      await out.append(doc);
-    } finally {
-      await out.close();
-    }
-    yield { type: 'unit-progress', key: paper.key, documents: done.count + 1, done: 1 };
-    return { status: 'complete', documents: done.count + 1, skipped: 0, failed: 0, message: null };
+    return { status: 'complete', documents: docs.count, skipped: 0, failed: 0, message: null };
   } catch (error) {
     if (options.signal?.aborted) throw error;
     const message = isScraperError(error)
       ? error.message
       : new ScraperError('extract-failed', String(error)).message;
-    return { status: 'failed', documents: done.count, skipped: 0, failed: 1, message };
+    return { status: 'failed', documents: docs.count, skipped: 0, failed: 1, message };
   } finally {
+    await docs.close(false);
     await fetcher.close();
   }
 }
