@@ -296,8 +296,8 @@ function linkIsChrome(element: DomElement): boolean {
   const attribs = element.attribs;
   const href = attribs.href ?? '';
   const label = attribs.title ?? attribs['aria-label'];
-  if (label !== undefined && EDIT_LINK_TEXT.test(label.trim())) return true;
   const text = textOf(element);
+  if (label !== undefined && EDIT_LINK_TEXT.test(label.trim())) return !inProse(element);
   // Heading permalinks: a fragment link showing only `#`, `¶`, a link icon or nothing.
   if ((href.startsWith('#') || href === '') && SYMBOL_ONLY.test(text)) {
     if (href.startsWith('#')) return true;
@@ -305,7 +305,36 @@ function linkIsChrome(element: DomElement): boolean {
       if (ANCHOR_LINK_CLASSES.has(token.toLowerCase())) return true;
     }
   }
-  return text.length < 60 && EDIT_LINK_TEXT.test(text);
+  return text.length < 60 && EDIT_LINK_TEXT.test(text) && !inProse(element);
+}
+
+const PHRASING_PARENTS = new Set([
+  'span',
+  'strong',
+  'b',
+  'em',
+  'i',
+  'small',
+  'mark',
+  'u',
+  'sup',
+  'sub',
+  'font',
+]);
+
+/**
+ * Whether a link sits in a sentence (`please [open an issue] with logs`), where it is content
+ * even though its words are those of an edit/issue widget: the nearest block around it holds
+ * at least three words outside links. A row of widget links has none.
+ */
+function inProse(link: DomElement): boolean {
+  let block = link.parent;
+  while (block !== null && block.name !== undefined && PHRASING_PARENTS.has(block.name)) {
+    block = block.parent;
+  }
+  if (block === null || block.type === 'root') return false;
+  const prose = textOf(block, (element) => element.name === 'a');
+  return (prose.match(/[\p{L}\p{N}]+/gu)?.length ?? 0) >= 3;
 }
 
 const ADMONITION_CLASSES = new Set([

@@ -1,11 +1,22 @@
 import { readFileSync } from 'node:fs';
-import { Lexer, type Token, type Tokens } from 'marked';
+import { Lexer, Marked, type Token, type Tokens } from 'marked';
 import { describe, expect, it } from 'vitest';
 import { isScraperError } from '../errors.js';
 import { htmlToMarkdown } from './html.js';
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../../test/fixtures/extract/html/${name}`, import.meta.url), 'utf8');
+
+const escapeHtml = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+const decodeHtml = (html: string): string =>
+  html
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 
 /** Code blocks as a markdown reader gets them: exact text and language. */
 function codeBlocks(markdown: string): { lang: string; text: string }[] {
@@ -349,10 +360,67 @@ describe('htmlToMarkdown on hand-written edge cases', () => {
       { url },
     );
     expect(page.markdown).toBe(
-      '\\# not a heading\n\n1\\. not a list\n\na \\* b \\_c\\_ \\`d\\` \\[e](f) \\<tag> snake_case\n',
+      '\\# not a heading\n\n1\\. not a list\n\na * b \\_c_ \\`d\\` \\[e](f) \\<tag> snake_case\n',
     );
     const tokens = new Lexer({ gfm: true }).lex(page.markdown);
     expect(tokens.filter((token) => token.type === 'paragraph')).toHaveLength(3);
+  });
+
+  // Sentences from the etcd and Prometheus docs whose brackets, underscores and operators were
+  // written as `\[key`, `acme\_`, `5 \* interval`: escapes a reader of the markdown has to skip.
+  const literalParagraphs = [
+    'Label names beginning with "__" are reserved; prefixes such as acme_, go_ and process_ are not.',
+    'Any character that is not in the legacy character set (a-zA-Z0-9_:) MUST be replaced.',
+    'value_1 <= value_2 <= value_+Inf, and _created samples are no longer used.',
+    'range_end is the key following the range [key, range_end), with byte[] values; [roleName] as string.',
+    'at least 5 * heartbeat-interval, decreased by 5~8% and increased by 20~30%, ~5s in all.',
+    'listen-<client,peer>-urls is no tag, <b> and <span class="x"> would be, and so would <mailto:x>.',
+    '[new_issue]: /issues/new is no link reference definition, [x](y) and [z][w] no links.',
+    '*not emphasis* _nor this_ **nor strong** ~~nor struck~~ `nor code`, C:\\dir and &amp; stay.',
+  ];
+
+  it('escapes only what a markdown parser would read as markup, so real sentences stay literal', () => {
+    const html = literalParagraphs.map((text) => `<p>${escapeHtml(text)}</p>`).join('');
+    const page = htmlToMarkdown(`<main>${html}<p>x<br> * not a list item</p></main>`, { url });
+    const lines = page.markdown.split('\n\n');
+    expect(lines.slice(0, 5)).toEqual([
+      'Label names beginning with "\\_\\_" are reserved; prefixes such as acme_, go_ and process_ are not.',
+      'Any character that is not in the legacy character set (a-zA-Z0-9_:) MUST be replaced.',
+      'value_1 <= value_2 <= value_+Inf, and \\_created samples are no longer used.',
+      'range_end is the key following the range [key, range_end), with byte[] values; [roleName] as string.',
+      'at least 5 * heartbeat-interval, decreased by 5\\~8% and increased by 20\\~30%, \\~5s in all.',
+    ]);
+    // Rendered, every paragraph reads exactly as the page did: no tag, link, emphasis or list.
+    const rendered = new Marked({ gfm: true }).parse(page.markdown) as string;
+    expect(rendered).not.toMatch(/<(?:em|strong|del|a|code|b|ul|li)\b/);
+    const texts = [...rendered.matchAll(/<p>([\s\S]*?)<\/p>/g)].map((match) =>
+      decodeHtml(match[1]!.replace(/<br>\n?/g, '\n')),
+    );
+    expect(texts).toEqual([...literalParagraphs, 'x\n* not a list item']);
+  });
+
+  it('keeps a link in a sentence even when its words are those of an issue or edit widget', () => {
+    // The etcd FAQ (test/fixtures/docs/etcd/v3.6/faq.md) asks readers to open an issue; the
+    // page-meta links of the same page say "Create an issue" and "Edit this page".
+    const page = htmlToMarkdown(
+      `<main><p>If none of the above suggestions clear the warnings, please <a href="https://github.com/etcd-io/etcd/issues/new">open an issue</a> with detailed logging, monitoring, metrics and optionally workload information.</p>
+       <div class="meta"><a href="https://github.com/etcd-io/website/issues/new">Create an issue</a> <a href="https://github.com/etcd-io/website/edit/main/faq.md"><span>Edit this page</span></a></div>
+       <p><a href="https://github.com/etcd-io/website/edit/main/faq.md">Edit this page</a></p>
+       <ul><li><a href="https://github.com/etcd-io/etcd/issues/new">Report an issue</a></li></ul></main>`,
+      { url },
+    );
+    expect(page.markdown).toBe(
+      'If none of the above suggestions clear the warnings, please [open an issue](https://github.com/etcd-io/etcd/issues/new) with detailed logging, monitoring, metrics and optionally workload information.\n',
+    );
+  });
+
+  it('keeps a link apart from the text around it when its brackets are in separate runs', () => {
+    const page = htmlToMarkdown('<main><p>[<code>key</code>](value) and [<em>x</em>]</p></main>', {
+      url,
+    });
+    const rendered = new Marked({ gfm: true }).parse(page.markdown) as string;
+    expect(rendered).not.toMatch(/<a\b/);
+    expect(decodeHtml(rendered.replace(/<[^>]+>/g, ''))).toBe('[key](value) and [x]\n');
   });
 
   it('uses a longer fence when the code contains one, and keeps entities decoded and whitespace as is', () => {

@@ -479,7 +479,7 @@ class MarkdownWriter {
       if (node.type === 'text') {
         this.text(node.data ?? '', inline);
       } else if (isElement(node) && !this.isRemoved(node)) {
-        if (++this.depth > MAX_DEPTH) inline.push(` ${escapeInline(textOf(node))} `);
+        if (++this.depth > MAX_DEPTH) inline.push(` ${escapeInline(textOf(node), this.inLink)} `);
         else this.blockElement(node, blocks, inline);
         this.depth--;
       }
@@ -624,10 +624,8 @@ class MarkdownWriter {
 
   private text(data: string, out: string[]): void {
     if (data === '') return;
-    let text = data.replace(/\s+/g, ' ');
-    text = escapeInline(text);
-    if (this.inLink && text.includes(']')) text = text.replace(/]/g, '\\]');
-    out.push(text);
+    const text = data.replace(/\s+/g, ' ');
+    out.push(escapeInline(text, this.inLink));
   }
 
   private heading(element: DomElement, level: number, blocks: string[]): void {
@@ -661,7 +659,9 @@ class MarkdownWriter {
       if (!isElement(child) || this.isRemoved(child)) continue;
       if (child.name === 'li') {
         const hasParagraphs = child.children.some((node) => isElement(node) && node.name === 'p');
-        items.push({ blocks: this.blocksOf(child.children), loose: hasParagraphs });
+        const blocks = this.blocksOf(child.children);
+        // An item of nothing but chrome (an issue link, an icon) would be a bare marker.
+        if (blocks.length > 0) items.push({ blocks, loose: hasParagraphs });
       } else if ((child.name === 'ul' || child.name === 'ol') && items.length > 0) {
         // `<ul><li>a</li><ul>…</ul></ul>`: a common misnesting that means a sub-list of `a`.
         const nested: string[] = [];
@@ -864,7 +864,7 @@ class MarkdownWriter {
       if (node.type === 'text') {
         this.text(node.data ?? '', out);
       } else if (isElement(node) && !this.isRemoved(node)) {
-        if (++this.depth > MAX_DEPTH) out.push(` ${escapeInline(textOf(node))} `);
+        if (++this.depth > MAX_DEPTH) out.push(` ${escapeInline(textOf(node), this.inLink)} `);
         else this.inlineElement(node, out);
         this.depth--;
       }
@@ -982,7 +982,7 @@ class MarkdownWriter {
       src = (attribs['data-src'] ?? attribs['data-lazy-src'] ?? attribs['data-original'])?.trim();
     }
     if (src === undefined || src === '' || src.startsWith('data:')) return;
-    const alt = escapeInline(collapseWhitespace(attribs.alt ?? '')).replace(/]/g, '\\]');
+    const alt = escapeInline(collapseWhitespace(attribs.alt ?? ''), true);
     out.push(`![${alt}](${linkDestination(this.resolve(src))})`);
   }
 

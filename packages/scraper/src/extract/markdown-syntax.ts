@@ -1,29 +1,64 @@
 // Small markdown-writing helpers shared by the HTML converter and the other format cleaners.
 
-const INLINE_SPECIAL = /[\\`*_[<&~]/;
-const INLINE_SPECIAL_ALL = /[\\`*_[<&~]/g;
+const INLINE_SPECIAL = /[\\`*_[\]<&~]/;
+const INLINE_SPECIAL_ALL = /[\\`*_[\]<&~]/g;
 const ASCII_PUNCTUATION = /[!-/:-@[-`{-~]/;
 const WORD_CHAR = /[\p{L}\p{N}]/u;
+const SPACE = /\s/;
 const ENTITY_LIKE = /^&(?:#\d+|#x[\da-f]+|[a-z][a-z\d]*);/i;
+// What may follow `<` in a raw HTML tag, comment, declaration or an autolink (`<https:`, `<a@b`).
+const TAG_START = /^(?:[A-Za-z][\w+.-]*(?:[\s/>:@]|$)|\/[A-Za-z]|[!?])/;
+// A `]` that, after a `[`, would make a link, an image or a link reference definition.
+const LINK_CLOSER = /\](?:[([:]|$)/g;
 
 /**
  * Escapes text so that markdown shows it literally. Only characters that could start markup
- * where they stand are escaped, so ordinary prose stays readable: `snake_case` keeps its
- * underscores, `a < b` its angle bracket, `C:\dir` its backslash.
+ * where they stand are escaped, so ordinary prose stays readable: `snake_case`, `acme_` and
+ * `a-z0-9_` keep their underscores, `2 * 3` and `5 ~ 8` their operators, `[start, end)` and
+ * `byte[]` their brackets, `<client,peer>` its angle bracket, `C:\dir` its backslash.
+ *
+ * The text is one run of a paragraph whose neighbours are unknown, so at its edges the
+ * choice is the safe one. Set `brackets` inside link text and image descriptions, where every
+ * bracket must be escaped.
  */
-export function escapeInline(text: string): string {
+export function escapeInline(text: string, brackets = false): string {
   if (!INLINE_SPECIAL.test(text)) return text;
+  // Brackets matter only when some `]` could close a link: `[` before the last such `]` is
+  // escaped, and a `]` with no `[` before it in this run (its `[` may be in an earlier run).
+  let lastCloser = -2;
+  const firstOpen = text.indexOf('[');
+  const closerAfter = (index: number): boolean => {
+    if (lastCloser === -2) {
+      lastCloser = -1;
+      LINK_CLOSER.lastIndex = 0;
+      for (let match = LINK_CLOSER.exec(text); match !== null; match = LINK_CLOSER.exec(text)) {
+        lastCloser = match.index;
+        LINK_CLOSER.lastIndex = match.index + 1;
+      }
+    }
+    return index < lastCloser;
+  };
   return text.replace(INLINE_SPECIAL_ALL, (ch: string, index: number, whole: string) => {
     const next = whole[index + 1] ?? '';
     switch (ch) {
       case '\\':
         return ASCII_PUNCTUATION.test(next) ? '\\\\' : '\\';
-      case '_': {
-        const previous = whole[index - 1] ?? '';
-        return WORD_CHAR.test(previous) && WORD_CHAR.test(next) ? '_' : '\\_';
-      }
+      case '_':
+        // After a letter or digit `_` cannot open emphasis (CommonMark's flanking rules), and
+        // a closer without an opener is literal: only an `_` that may open is escaped.
+        return WORD_CHAR.test(whole[index - 1] ?? '') ? '_' : '\\_';
+      case '*':
+      case '~':
+        // Between spaces neither opens nor closes emphasis or strikethrough.
+        return SPACE.test(whole[index - 1] ?? '') && SPACE.test(next) ? ch : `\\${ch}`;
+      case '[':
+        return brackets || closerAfter(index) ? '\\[' : '[';
+      case ']':
+        return brackets || ((firstOpen === -1 || firstOpen > index) && /^(?:[([:]|$)/.test(next))
+          ? '\\]'
+          : ']';
       case '<':
-        return /[A-Za-z/!?]/.test(next) ? '\\<' : '<';
+        return TAG_START.test(whole.slice(index + 1, index + 40)) ? '\\<' : '<';
       case '&':
         return ENTITY_LIKE.test(whole.slice(index, index + 12)) ? '\\&' : '&';
       default:
@@ -32,7 +67,7 @@ export function escapeInline(text: string): string {
   });
 }
 
-const LINE_START_MARKUP = /^(?:#{1,6}(?:\s|$)|>|[-+](?:\s|$)|=+\s*$|-+\s*$|\|)/;
+const LINE_START_MARKUP = /^(?:#{1,6}(?:\s|$)|>|[-+*](?:\s|$)|=+\s*$|-+\s*$|\|)/;
 const ORDERED_MARKER = /^(\d{1,9})([.)])(\s|$)/;
 
 /** Escapes what would turn the start of a paragraph line into a heading, list, quote or rule. */
@@ -76,6 +111,34 @@ export function linkDestination(url: string): string {
         (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
       )
     : url;
+}
+
+const GITHUB_FILE = /^https:\/\/github\.com\/([^/?#]+)\/([^/?#]+)\/(?:blob|tree|raw)\/([^/?#]+)\//;
+const GITHUB_RAW_FILE = /^https:\/\/raw\.githubusercontent\.com\/([^/?#]+)\/([^/?#]+)\/([^/?#]+)\//;
+
+/**
+ * Resolves a link of a source file against the file's URL, as the page showing it would: like
+ * `new URL`, except that GitHub renders a repository file's root-relative links (`/docs/x.md`)
+ * from the repository's root, not from github.com's.
+ *
+ * @throws {TypeError} when the result is no URL, as `new URL` does.
+ */
+export function resolveSourceLink(target: string, base: string): string {
+  if (target.startsWith('/') && !target.startsWith('//')) {
+    const file = GITHUB_FILE.exec(base);
+    if (file !== null) {
+      return new URL(`.${target}`, `https://github.com/${file[1]}/${file[2]}/blob/${file[3]}/`)
+        .href;
+    }
+    const raw = GITHUB_RAW_FILE.exec(base);
+    if (raw !== null) {
+      return new URL(
+        `.${target}`,
+        `https://raw.githubusercontent.com/${raw[1]}/${raw[2]}/${raw[3]}/`,
+      ).href;
+    }
+  }
+  return new URL(target, base).href;
 }
 
 /** A link title in double quotes, escaped. */

@@ -81,6 +81,19 @@ describe('cleanMarkdown on the real etcd docs (Hugo/Docsy)', () => {
     );
   });
 
+  it("fills {{< param >}} from the page's own front matter, whatever the name's case", () => {
+    // install.md sets `minGoVers: 1.21` in its front matter; before, the shortcode stayed.
+    const page = cleanMarkdown(fixture('etcd/install.md'), {
+      url: 'https://etcd.io/docs/v3.6/install/',
+    });
+    expect(page.markdown).toContain('If you have [Go version 1.21+][go], you can build etcd');
+    expect(page.markdown).not.toContain('minGoVers');
+    const nested = cleanMarkdown(
+      '---\nparams:\n  Owner: docs\nlinks:\n  repo: etcd-io/etcd\n---\nBy {{< param owner >}} in {{< param "links.repo" >}}.\n',
+    );
+    expect(nested.markdown).toBe('By docs in etcd-io/etcd.\n');
+  });
+
   it('never touches shortcode-looking text inside code fences', () => {
     const source = fixture('etcd/install.md');
     const page = cleanMarkdown(source, {
@@ -143,6 +156,34 @@ describe('cleanMarkdown on the real Prometheus docs', () => {
       lang: 'language-bash',
       text: 'tar xvfz prometheus-*.tar.gz\ncd prometheus-*',
     });
+  });
+});
+
+describe('cleanMarkdown on a file read from its GitHub repository', () => {
+  it('resolves root-relative links from the repository root, as GitHub shows the file', () => {
+    const page = cleanMarkdown(fixture('prometheus/first_steps.md'), {
+      url: 'https://github.com/prometheus/docs/blob/c105550aad07161f62d02e305ed09799ec6025fa/docs/introduction/first_steps.md',
+    });
+    // Before: https://github.com/download, https://github.com/docs/operating/configuration.
+    expect(page.markdown).toContain(
+      '[Download the latest release](https://github.com/prometheus/docs/blob/c105550aad07161f62d02e305ed09799ec6025fa/download) of Prometheus',
+    );
+    expect(page.links).toContain(
+      'https://github.com/prometheus/docs/blob/c105550aad07161f62d02e305ed09799ec6025fa/docs/operating/configuration',
+    );
+    expect(
+      page.links.filter((link) => /^https:\/\/github\.com\/(?:download|docs)\//.test(link)),
+    ).toEqual([]);
+    const raw = cleanMarkdown(
+      '[Overview](/docs/introduction/overview) and [x](//cdn.example/y)\n',
+      {
+        url: 'https://raw.githubusercontent.com/prometheus/docs/main/docs/introduction/first_steps.md',
+      },
+    );
+    expect(raw.links).toEqual([
+      'https://raw.githubusercontent.com/prometheus/docs/main/docs/introduction/overview',
+      'https://cdn.example/y',
+    ]);
   });
 });
 

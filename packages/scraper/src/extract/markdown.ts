@@ -1,6 +1,6 @@
 import { splitFrontMatter } from './front-matter.js';
 import type { JsonValue } from './json-value.js';
-import { fencedCode, linkDestination, prefixLines } from './markdown-syntax.js';
+import { fencedCode, linkDestination, prefixLines, resolveSourceLink } from './markdown-syntax.js';
 
 /** Options of {@link cleanMarkdown}. */
 export interface CleanMarkdownOptions {
@@ -9,8 +9,9 @@ export interface CleanMarkdownOptions {
   /** `mdx` also drops `import`/`export` lines and JSX components. @default from `url` (`.mdx`), else `md` */
   flavour?: 'md' | 'mdx';
   /**
-   * Hugo site parameters for `{{< param name >}}` and `{{< psubstr name … >}}`. A parameter not
-   * given here keeps its shortcode text, since its value is not in the file.
+   * Hugo site parameters for `{{< param name >}}` and `{{< psubstr name … >}}`. As in Hugo, the
+   * page's own front matter (its keys and its `params`) comes first. A parameter found in
+   * neither keeps its shortcode text, since its value is not in the file.
    */
   params?: Record<string, string>;
 }
@@ -46,7 +47,12 @@ export function cleanMarkdown(source: string, options: CleanMarkdownOptions = {}
     (options.url !== undefined && /\.mdx(?:[?#]|$)/i.test(options.url) ? 'mdx' : 'md');
   const tokens = tokenize(body, flavour === 'mdx');
   const tree = buildTree(tokens);
-  const renderer = new Renderer(options.url, options.params ?? {});
+  // Hugo matches parameter names without regard to case.
+  const params: Record<string, string> = {};
+  for (const [name, value] of Object.entries({ ...options.params, ...pageParams(data) })) {
+    params[name.toLowerCase()] = value;
+  }
+  const renderer = new Renderer(options.url, params);
   const rendered = renderer.render(tree);
   const { markdown, links } = finalise(rendered, renderer.codeSpans, options.url);
   const fmTitle = data.title;
@@ -57,6 +63,35 @@ export function cleanMarkdown(source: string, options: CleanMarkdownOptions = {}
         ? String(fmTitle)
         : firstHeading(markdown);
   return { markdown, title, frontMatter: data, links, warnings };
+}
+
+/**
+ * What `{{< param >}}` finds in a page's front matter: its scalar keys and those of its
+ * `params` map, nested maps as dotted names (`{{< param "a.b" >}}`).
+ */
+function pageParams(frontMatter: Record<string, JsonValue>): Record<string, string> {
+  const params: Record<string, string> = {};
+  const add = (value: JsonValue, name: string, depth: number): void => {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      params[name] = String(value);
+    } else if (value !== null && !Array.isArray(value) && depth < 4) {
+      for (const [key, inner] of Object.entries(value)) add(inner, `${name}.${key}`, depth + 1);
+    }
+  };
+  for (const [key, value] of Object.entries(frontMatter)) {
+    // `cascade` is for the pages below this one; `params` is read below, undotted.
+    if (key !== 'cascade' && key !== 'params') add(value, key, 0);
+  }
+  const nested = frontMatter.params;
+  if (
+    nested !== undefined &&
+    nested !== null &&
+    typeof nested === 'object' &&
+    !Array.isArray(nested)
+  ) {
+    for (const [key, value] of Object.entries(nested)) add(value, key, 0);
+  }
+  return params;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -605,14 +640,11 @@ class Renderer {
         return target === undefined ? '' : this.refUrl(target);
       }
       case 'param': {
-        const name = positional[0] ?? named.name;
-        return name !== undefined && this.params[name] !== undefined
-          ? this.params[name]
-          : token.raw;
+        const value = this.param(positional[0] ?? named.name);
+        return value ?? token.raw;
       }
       case 'psubstr': {
-        const name = positional[0];
-        const value = name === undefined ? undefined : this.params[name];
+        const value = this.param(positional[0]);
         if (value === undefined) return token.raw;
         const from = Number.parseInt(positional[1] ?? '0', 10);
         const length = positional[2] === undefined ? undefined : Number.parseInt(positional[2], 10);
@@ -696,6 +728,10 @@ class Renderer {
     return `\n\n${dedent(this.render(block.children))}\n\n`;
   }
 
+  private param(name: string | undefined): string | undefined {
+    return name === undefined ? undefined : this.params[name.toLowerCase()];
+  }
+
   /**
    * Where Hugo's `ref`/`relref` points: a path relative to the page's content directory, or
    * to the content root when it starts with `/`; pretty URLs end in `/`.
@@ -729,7 +765,7 @@ class Renderer {
   private resolve(href: string): string {
     if (this.url === undefined) return href;
     try {
-      return new URL(href, this.url).href;
+      return resolveSourceLink(href, this.url);
     } catch {
       return href;
     }
@@ -823,7 +859,7 @@ function finalise(
     let resolved = raw;
     if (url !== undefined) {
       try {
-        resolved = new URL(raw, url).href;
+        resolved = resolveSourceLink(raw, url);
       } catch {
         resolved = raw;
       }

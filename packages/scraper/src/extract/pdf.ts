@@ -4,7 +4,10 @@ import { ScraperError } from '../errors.js';
 
 /** The text of a PDF, page by page. */
 export interface PdfText {
-  /** One string per page: lines joined by `\n`, paragraphs by a blank line. */
+  /**
+   * One string per page: lines joined by `\n`, paragraphs by a blank line; running headers and
+   * footers left out, compounds broken at a line end joined.
+   */
   pages: string[];
   /** The document title from its info dictionary or XMP metadata, or `null`. */
   title: string | null;
@@ -43,15 +46,21 @@ interface TextItem {
 
 interface Line {
   text: string;
+  /** Baseline, in PDF units from the bottom of the page. */
   y: number;
+  /** Where the line starts. */
+  x: number;
   size: number;
 }
 
 /**
  * Extracts the text of a PDF with pdf.js: text items are joined into lines by their positions
  * (pdf.js's end-of-line marks and changes of baseline), lines into paragraphs by vertical gaps
- * larger than the page's usual line spacing. Runs in the calling thread; no eval, no fonts
- * loaded into the process.
+ * larger than the page's usual line spacing. Lines repeated at the top or bottom of most pages
+ * (running headers, page numbers) are dropped; a heading the PDF draws after the page's body is
+ * put back where it stands; a word hyphenated across two lines is joined onto the first (the
+ * hyphen kept unless the document spells the word without it elsewhere). Runs in the calling
+ * thread; no eval, no fonts loaded into the process.
  *
  * @throws {ScraperError} `extract-failed` when the bytes are not a readable PDF (corrupt,
  * truncated, encrypted with a password).
@@ -85,13 +94,14 @@ export async function pdfToText(bytes: Uint8Array): Promise<PdfText> {
     );
   }
   try {
-    const pages: string[] = [];
+    const pageLines: Line[][] = [];
     for (let number = 1; number <= document.numPages; number++) {
       const page = await document.getPage(number);
       const content = await page.getTextContent();
-      pages.push(pageText(content.items as TextItem[]));
+      pageLines.push(linesOf(content.items as TextItem[]));
       page.cleanup();
     }
+    const pages = documentText(pageLines);
     const { info, metadata } = await document
       .getMetadata()
       .catch(() => ({ info: {}, metadata: null }));
@@ -133,18 +143,19 @@ function cleanTitle(raw: string | null): string | null {
   return title;
 }
 
-/** Joins a page's text items into lines and the lines into paragraphs. */
-function pageText(items: TextItem[]): string {
+/** Joins a page's text items into lines, in the order the page draws them. */
+function linesOf(items: TextItem[]): Line[] {
   const lines: Line[] = [];
   let text = '';
   let lineY = 0;
+  let lineX = 0;
   let lineSize = 0;
   let lastEnd: number | null = null;
   let breakPending = false;
   const endLine = (): void => {
     const trimmed = text.replace(/\s+$/, '');
     if (trimmed.trim() !== '')
-      lines.push({ text: trimmed.replace(/^\s+/, ''), y: lineY, size: lineSize });
+      lines.push({ text: trimmed.replace(/^\s+/, ''), y: lineY, x: lineX, size: lineSize });
     text = '';
     lastEnd = null;
     breakPending = false;
@@ -163,6 +174,7 @@ function pageText(items: TextItem[]): string {
     }
     if (text === '') {
       lineY = y;
+      lineX = x;
       lineSize = size;
     } else {
       // Items that do not touch are separate words even when the PDF has no space between them.
@@ -181,11 +193,136 @@ function pageText(items: TextItem[]): string {
     if (item.hasEOL) endLine();
   }
   endLine();
-  return paragraphs(lines);
+  return lines;
 }
 
-function paragraphs(lines: Line[]): string {
-  if (lines.length === 0) return '';
+/**
+ * The text of every page: running headers and footers dropped, headings the PDF draws last put
+ * back where they stand, lines grouped into paragraphs, and words hyphenated across a line
+ * break joined.
+ */
+function documentText(pageLines: Line[][]): string[] {
+  dropRunningLines(pageLines);
+  const vocabulary = new Set<string>();
+  for (const lines of pageLines) {
+    for (const line of lines) {
+      for (const word of line.text.toLowerCase().match(WORD) ?? []) vocabulary.add(word);
+    }
+  }
+  return pageLines.map((lines) =>
+    paragraphs(restoreReadingOrder(lines))
+      .map((paragraph) => joinHyphenated(paragraph, vocabulary).join('\n'))
+      .join('\n\n'),
+  );
+}
+
+const WORD = /[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)*/gu;
+
+/** Lines this close to a page's edge (by position or in drawing order) may be running lines. */
+const EDGE_LINES = 2;
+
+/**
+ * Removes running headers and footers: a line at the top or bottom of at least half the pages
+ * (three at least) that reads the same on each but for its numbers, like `SOFTWARE SUPPLY
+ * CHAIN BEST PRACTICES V2 12` or a bare page number; body text seldom repeats that way.
+ */
+function dropRunningLines(pageLines: Line[][]): void {
+  const pagesWithText = pageLines.filter((lines) => lines.length > 0).length;
+  if (pagesWithText < 3) return;
+  const edges = pageLines.map(edgeLines);
+  const pagesPerKey = new Map<string, number>();
+  for (const [index, lines] of pageLines.entries()) {
+    const keys = new Set<string>();
+    for (const line of edges[index]!) {
+      const key = runningKey(lines[line]!.text);
+      if (key !== null) keys.add(key);
+    }
+    for (const key of keys) pagesPerKey.set(key, (pagesPerKey.get(key) ?? 0) + 1);
+  }
+  const threshold = Math.max(3, pagesWithText / 2);
+  for (const [index, lines] of pageLines.entries()) {
+    const drop = new Set<number>();
+    for (const line of edges[index]!) {
+      const key = runningKey(lines[line]!.text);
+      if (key !== null && (pagesPerKey.get(key) ?? 0) >= threshold) drop.add(line);
+    }
+    if (drop.size > 0) pageLines[index] = lines.filter((_line, i) => !drop.has(i));
+  }
+}
+
+/** Indexes of the lines drawn first and last and of those highest and lowest on the page. */
+function edgeLines(lines: Line[]): Set<number> {
+  const edges = new Set<number>();
+  const count = Math.min(EDGE_LINES, lines.length);
+  for (let i = 0; i < count; i++) {
+    edges.add(i);
+    edges.add(lines.length - 1 - i);
+  }
+  const byHeight = lines.map((_line, i) => i).sort((a, b) => lines[b]!.y - lines[a]!.y);
+  for (let i = 0; i < count; i++) {
+    edges.add(byHeight[i]!);
+    edges.add(byHeight[byHeight.length - 1 - i]!);
+  }
+  return edges;
+}
+
+const PAGE_NUMBER_ONLY = /^(?:page )?[\s#/|.\-–—]*#[\s#/|.\-–—]*(?:of #)?$/;
+
+/** A line's text with its numbers masked, or `null` when it is nothing a running line can be. */
+function runningKey(text: string): string | null {
+  const key = text.toLowerCase().replace(/\d+/g, '#').replace(/\s+/g, ' ').trim();
+  if (key.length > 200) return null;
+  // Text with letters (a title, a chapter name) or a page number; not a stray bullet or symbol.
+  return /\p{L}/u.test(key) || PAGE_NUMBER_ONLY.test(key) ? key : null;
+}
+
+/**
+ * Layout programs often draw a page's section heading after its body text, so pdf.js lists it
+ * last, splitting the page's last sentence from its continuation on the next page. A block of
+ * lines at the end of the drawing order that sits higher on the page than the line before it
+ * goes back into the vertical gap it occupies, when that gap is in the same column.
+ */
+function restoreReadingOrder(lines: Line[]): Line[] {
+  const ordered = lines.slice();
+  let end = ordered.length;
+  for (let moves = 0; moves < 8 && end > 2; moves++) {
+    // The last run of lines that reads downwards, and the jump upwards before it.
+    let start = end - 1;
+    while (start > 0 && ordered[start - 1]!.y > ordered[start]!.y) start--;
+    if (start === 0) break;
+    const before = ordered[start - 1]!;
+    const first = ordered[start]!;
+    const last = ordered[end - 1]!;
+    if (first.y <= before.y + before.size) break;
+    const slot = gapFor(ordered, start, first, last);
+    if (slot === -1) {
+      end = start;
+      continue;
+    }
+    const block = ordered.splice(start, end - start);
+    ordered.splice(slot, 0, ...block);
+    end = start;
+  }
+  return ordered;
+}
+
+/** Where a block fits above or between lines of `lines[0..limit)` in their column, or -1. */
+function gapFor(lines: Line[], limit: number, first: Line, last: Line): number {
+  const sameColumn = (line: Line): boolean => Math.abs(first.x - line.x) <= 2 * first.size;
+  const top = lines[0]!;
+  // A page title drawn last: it stands above everything else.
+  if (last.y - top.y >= 0.5 * top.size && sameColumn(top)) return 0;
+  for (let i = 0; i + 1 < limit; i++) {
+    const above = lines[i]!;
+    const below = lines[i + 1]!;
+    if (above.y - first.y < 0.5 * first.size || last.y - below.y < 0.5 * below.size) continue;
+    if (sameColumn(above) || sameColumn(below)) return i + 1;
+  }
+  return -1;
+}
+
+function paragraphs(lines: Line[]): Line[][] {
+  if (lines.length === 0) return [];
   // The page's usual distance between lines of body text: the most common gap.
   const counts = new Map<number, number>();
   for (let i = 1; i < lines.length; i++) {
@@ -201,8 +338,8 @@ function paragraphs(lines: Line[]): string {
       best = count;
     }
   }
-  const out: string[] = [];
-  let paragraph: string[] = [lines[0]!.text];
+  const out: Line[][] = [];
+  let paragraph: Line[] = [lines[0]!];
   for (let i = 1; i < lines.length; i++) {
     const previous = lines[i - 1]!;
     const line = lines[i]!;
@@ -211,11 +348,40 @@ function paragraphs(lines: Line[]): string {
     const sizeChanged =
       Math.abs(previous.size - line.size) > 0.15 * Math.max(previous.size, line.size);
     if (gap <= 0 || gap > limit || sizeChanged) {
-      out.push(paragraph.join('\n'));
+      out.push(paragraph);
       paragraph = [];
     }
-    paragraph.push(line.text);
+    paragraph.push(line);
   }
-  out.push(paragraph.join('\n'));
-  return out.join('\n\n');
+  out.push(paragraph);
+  return out;
+}
+
+const HYPHENATED_END = /(\p{L})[-\u2010\u00ad]$/u;
+const LOWERCASE_START = /^\p{Ll}/u;
+
+/**
+ * Joins words broken across lines of a paragraph: `end-` / `all solution` becomes `end-all` /
+ * `solution`. A soft hyphen always goes; a hard one goes only when the document spells the
+ * word without it elsewhere and never with it, since most line-end hyphens in documentation
+ * are real ones (`fine-grained`, `off-the-shelf`).
+ */
+function joinHyphenated(paragraph: Line[], vocabulary: Set<string>): string[] {
+  const texts = paragraph.map((line) => line.text);
+  for (let i = 0; i + 1 < texts.length; i++) {
+    const text = texts[i]!;
+    const next = texts[i + 1]!;
+    if (!HYPHENATED_END.test(text) || !LOWERCASE_START.test(next)) continue;
+    const space = next.search(/\s/);
+    const continuation = space === -1 ? next : next.slice(0, space);
+    const head = /[\p{L}\p{N}-]*$/u.exec(text.slice(0, -1))![0];
+    const tail = /^[\p{L}\p{N}-]*/u.exec(continuation)![0];
+    const joined = `${head}${tail}`.toLowerCase();
+    const hyphenated = `${head}-${tail}`.toLowerCase();
+    const dropHyphen =
+      text.endsWith('\u00ad') || (vocabulary.has(joined) && !vocabulary.has(hyphenated));
+    texts[i] = `${dropHyphen ? text.slice(0, -1) : text}${continuation}`;
+    texts[i + 1] = space === -1 ? '' : next.slice(space).trimStart();
+  }
+  return texts.filter((text) => text !== '');
 }

@@ -1,4 +1,4 @@
-import { fencedCode, linkDestination, prefixLines } from './markdown-syntax.js';
+import { fencedCode, linkDestination, prefixLines, resolveSourceLink } from './markdown-syntax.js';
 
 /** A lightly cleaned reStructuredText or AsciiDoc document. */
 export interface CleanedMarkup {
@@ -230,7 +230,7 @@ export function resolveLink(target: string, url: string | undefined, links: Set<
   let resolved = target;
   if (url !== undefined) {
     try {
-      resolved = new URL(target, url).href;
+      resolved = resolveSourceLink(target, url);
     } catch {
       resolved = target;
     }
