@@ -1,5 +1,6 @@
 import { runScoreCli } from '@cncf-llm/bench';
 import { Command } from 'commander';
+import { registerCorpus, registerDataset } from './commands/corpus.js';
 import { registerCrawl } from './commands/crawl.js';
 import { registerLandscape } from './commands/landscape.js';
 import { registerScrape } from './commands/scrape.js';
@@ -43,5 +44,7 @@ export function createProgram(): Command {
   registerLandscape(program);
   registerCrawl(program);
   registerScrape(program);
+  registerCorpus(program);
+  registerDataset(program);
   return program;
 }
