@@ -1,6 +1,7 @@
 import { compareVersions, SourceTypeSchema } from '@cncf-llm/scraper';
 import { z } from 'zod';
 import { CorpusError } from '../errors.js';
+import { parseOptions } from '../parse-options.js';
 import { DedupEngine, type EngineDecision, type Fingerprint } from './engine.js';
 import { signatureSizeCheck } from './minhash.js';
 import {
@@ -11,7 +12,6 @@ import {
   metaOf,
   publicDecision,
 } from './near-duplicate-index.js';
-import { parseOptions } from './parse-options.js';
 import type { DedupReport, ItemMeta } from './report.js';
 import { versionOf } from './versions.js';
 

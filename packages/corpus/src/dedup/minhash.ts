@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseOptions } from './parse-options.js';
+import { parseOptions } from '../parse-options.js';
 import { createPermuteKernel } from './permute-kernel.js';
 import { mix32, TextScanner, words } from './scan.js';
 

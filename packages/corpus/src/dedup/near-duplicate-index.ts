@@ -1,9 +1,9 @@
 import { type SourceType, SourceTypeSchema } from '@cncf-llm/scraper';
 import { z } from 'zod';
 import { CorpusError } from '../errors.js';
+import { parseOptions } from '../parse-options.js';
 import { DedupEngine, type EngineDecision } from './engine.js';
 import { minHasherShape, signatureSizeCheck } from './minhash.js';
-import { parseOptions } from './parse-options.js';
 import type { DedupReason, DedupReport, ItemMeta, KeepReason } from './report.js';
 import { versionOf } from './versions.js';
 

@@ -1,5 +1,5 @@
 import type { ZodType, z } from 'zod';
-import { CorpusError } from '../errors.js';
+import { CorpusError } from './errors.js';
 
 /**
  * Validates the options object of `what` (a function name) with `schema`, turning every
