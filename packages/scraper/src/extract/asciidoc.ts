@@ -1,5 +1,5 @@
-import { fencedCode, linkDestination, prefixLines } from './markdown-syntax.js';
-import { type CleanedMarkup, resolveLink, tidy } from './rst.js';
+import { fencedCode, linkDestination, normaliseMarkdown, prefixLines } from './markdown-syntax.js';
+import { type CleanedMarkup, resolveLink } from './rst.js';
 
 const ADMONITION_TYPES = new Set(['NOTE', 'TIP', 'IMPORTANT', 'WARNING', 'CAUTION']);
 const DELIMITERS = /^(-{4,}|\.{4,}|={4,}|\*{4,}|_{4,}|\+{4,}|\/{4,})[ \t]*$/;
@@ -109,7 +109,7 @@ export function cleanAsciidoc(source: string, options: { url?: string } = {}): C
     out.push(inline(line, resolve));
     i++;
   }
-  return { markdown: tidy(out.join('\n')), title, links: [...links] };
+  return { markdown: normaliseMarkdown(out.join('\n')), title, links: [...links] };
 }
 
 /** Link macros to markdown links; cross references to their text. */

