@@ -2,7 +2,10 @@
 //   1. the CNCF projects of the bundled landscape.yml (graduated ones);
 //   2. a corpus built from the bundled scrape of the etcd and Prometheus docs and the TAG
 //      Security whitepaper (what `cncf-llm scrape` writes), then exported as a Hub dataset;
-//   3. the bundled example model outputs scored with BLEU, chrF and TER.
+//   3. the bundled example model outputs scored with BLEU, chrF and TER;
+//   4. the example fine-tune spec (the prototype's best run, Gemma-2 9B IT QLoRA) rendered for
+//      Slurm and for Kubernetes: the TRL config, run.sh, job.sbatch and the manifests. Rendering
+//      contacts no cluster; `cncf-llm train launch` submits the same files.
 // Outputs go to out/start/ (ignored by git); run it again and the corpus build is idempotent.
 
 import { spawnSync } from 'node:child_process';
@@ -62,3 +65,15 @@ step(
   ],
   join(root, 'packages', 'bench', 'examples'),
 );
+for (const backend of ['slurm', 'k8s']) {
+  step(`Fine-tune job for ${backend} from examples/gemma-2-9b-it-qlora.yaml`, [
+    'train',
+    'render',
+    '--backend',
+    backend,
+    '--spec',
+    'examples/gemma-2-9b-it-qlora.yaml',
+    '--out',
+    join(out, `train-${backend}`),
+  ]);
+}

@@ -4,6 +4,7 @@ import { registerCorpus, registerDataset } from './commands/corpus.js';
 import { registerCrawl } from './commands/crawl.js';
 import { registerLandscape } from './commands/landscape.js';
 import { registerScrape } from './commands/scrape.js';
+import { registerTrain } from './commands/train.js';
 import { VERSION } from './version.js';
 
 /**
@@ -46,5 +47,6 @@ export function createProgram(): Command {
   registerScrape(program);
   registerCorpus(program);
   registerDataset(program);
+  registerTrain(program);
   return program;
 }
