@@ -1,6 +1,7 @@
 import type { LaunchBackend } from './backend.js';
 import { LauncherError } from './errors.js';
 import { type ProgressSummary, summariseProgress } from './progress.js';
+import { sleep } from './sleep.js';
 import { canTransition, isFinalState, type RunStatus } from './state.js';
 
 /** What a watcher sees, in order. */
@@ -17,21 +18,6 @@ export interface WatchOptions {
   /** Sweep trial whose progress to follow. */
   trial?: number;
   signal?: AbortSignal;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new LauncherError('aborted', 'watching was aborted'));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new LauncherError('aborted', 'watching was aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /**
@@ -77,7 +63,7 @@ export async function* watchRun(
         `${run} was still ${previous?.state ?? 'unknown'} after ${options.timeoutMs} ms; it keeps running: check it later with \`cncf-llm train status\`.`,
       );
     }
-    await sleep(intervalMs, options.signal);
+    await sleep(intervalMs, options.signal, 'watching');
   }
 }
 

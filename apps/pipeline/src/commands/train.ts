@@ -211,7 +211,8 @@ export function registerTrain(program: Command): void {
         : result.submitted
           ? `Submitted ${formatStatus(result.status)}`
           : `Already submitted, not submitted again: ${formatStatus(result.status)}`;
-      process.stdout.write(`${what}\n`);
+      // With --json --wait, stdout carries only the final status as JSON.
+      (flags.json ? process.stderr : process.stdout).write(`${what}\n`);
       if (flags.wait && !flags.dryRun) {
         const final = await follow(flags, spec.name, interrupt.signal);
         if (flags.json) process.stdout.write(`${JSON.stringify(final, null, 2)}\n`);

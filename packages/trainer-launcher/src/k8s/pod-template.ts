@@ -147,6 +147,23 @@ export function containerEnv(ctx: UnitContext): EnvVar[] {
       valueFrom: { secretKeyRef: { name: secret.name, key: secret.key } },
     });
   }
+  const wandb = ctx.k8s.wandbSecret;
+  if (spec.tracking.wandb && !wandb) {
+    throw new LauncherError(
+      'invalid-spec',
+      `${spec.name}: tracking.wandb is set, but the pod has no Weights & Biases key. Create a Secret (kubectl create secret generic wandb --from-literal=api-key="$WANDB_API_KEY") and name it under kubernetes.wandbSecret, or remove tracking.wandb.`,
+      {
+        backend: 'k8s',
+        issues: ['kubernetes.wandbSecret: required with tracking.wandb on Kubernetes'],
+      },
+    );
+  }
+  if (wandb && spec.tracking.wandb) {
+    env.push({
+      name: 'WANDB_API_KEY',
+      valueFrom: { secretKeyRef: { name: wandb.name, key: wandb.key } },
+    });
+  }
   return env;
 }
 

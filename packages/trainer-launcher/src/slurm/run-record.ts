@@ -3,6 +3,7 @@ import { homedir, hostname } from 'node:os';
 import { join, posix } from 'node:path';
 import { z } from 'zod';
 import { LauncherError } from '../errors.js';
+import { sleep } from '../sleep.js';
 import type { SlurmHost } from './host.js';
 
 /** File name of the run record in the payload directory. */
@@ -137,22 +138,6 @@ export function createRunIndex(recordsDir: string) {
   };
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted)
-      return reject(new LauncherError('aborted', 'launch was aborted', { backend: 'slurm' }));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new LauncherError('aborted', 'launch was aborted', { backend: 'slurm' }));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
  * Holds `<payloadDir>/launch.lock` (created with O_EXCL, on the same filesystem the cluster
  * sees) while `fn` runs, so two launches of one run cannot both submit. A lock older than
@@ -185,7 +170,7 @@ export async function withLaunchLock<T>(
         { backend: 'slurm' },
       );
     }
-    await sleep(100 + Math.floor(Math.random() * 150), options.signal);
+    await sleep(100 + Math.floor(Math.random() * 150), options.signal, 'launch', 'slurm');
   }
   try {
     return await fn();

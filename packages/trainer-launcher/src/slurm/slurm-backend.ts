@@ -192,7 +192,9 @@ export function createSlurmBackend(options: SlurmBackendOptions = {}): SlurmBack
     signal?: AbortSignal,
   ): Promise<ProgressEvent[] | undefined> {
     const text = await host.readFile(path, { signal });
-    return text === undefined ? undefined : parseProgress(text).events;
+    // The payload redacts what it writes; redacting again here also covers token shapes it does
+    // not know and values set only on this side (a JWT minted for slurmrestd).
+    return text === undefined ? undefined : parseProgress(redactSecrets(text)).events;
   }
 
   /** Status of the record's current job, with the fallbacks for a job slurmctld forgot. */

@@ -1,23 +1,11 @@
 import { posix } from 'node:path';
-import { LauncherError } from '../errors.js';
+import { sleep as abortableSleep } from '../sleep.js';
 import type { SlurmJobInfo } from './job-info.js';
 import { COMMENT_PREFIX, PAYLOAD_DIR_NAME } from './render-sbatch.js';
 
 /** Waits `ms`, or throws `aborted` when `signal` fires first. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted)
-      return reject(new LauncherError('aborted', 'aborted', { backend: 'slurm' }));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new LauncherError('aborted', 'aborted', { backend: 'slurm' }));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return abortableSleep(ms, signal, 'the Slurm operation', 'slurm');
 }
 
 /** The payload directory a job writes its log to (`<payloadDir>/logs/%j.log`). */

@@ -214,6 +214,10 @@ export const KubernetesOptionsSchema = z.strictObject({
   hfTokenSecret: z
     .strictObject({ name: z.string().min(1), key: z.string().min(1).default('token') })
     .optional(),
+  /** The Secret that holds the Weights & Biases key (for tracking.wandb); `WANDB_API_KEY` by reference. */
+  wandbSecret: z
+    .strictObject({ name: z.string().min(1), key: z.string().min(1).default('api-key') })
+    .optional(),
   /** PersistentVolumeClaim for the Hugging Face cache and outputs; an emptyDir when absent. */
   cacheVolumeClaim: z.string().min(1).optional(),
   serviceAccountName: z.string().min(1).optional(),

@@ -380,6 +380,18 @@ describe('renderKubernetesObjects: sweeps and secrets', () => {
     for (const file of job.files) expect(file.content).not.toContain(token);
   });
 
+  it('passes the W&B key by Secret reference, and refuses W&B tracking without one', () => {
+    const tracked = { tensorboard: false, wandb: { project: 'cncf-llm' } };
+    const out = render(
+      k8sSpec({ tracking: tracked, kubernetes: { wandbSecret: { name: 'wandb' } } }),
+    );
+    const env = envOf(podSpecOf(out.objects.find((o) => o.kind === 'Job') as Obj).containers[0]);
+    expect(env.WANDB_API_KEY).toEqual({ secretKeyRef: { name: 'wandb', key: 'api-key' } });
+    expect(() => render(k8sSpec({ tracking: tracked }))).toThrow(
+      /tracking\.wandb is set, but the pod has no Weights & Biases key.*kubernetes\.wandbSecret/,
+    );
+  });
+
   it('leaves HF_TOKEN out entirely without a Secret to reference', () => {
     const spec = k8sSpec({ kubernetes: { namespace: 'ml', hfTokenSecret: undefined } });
     const out = render(spec);
