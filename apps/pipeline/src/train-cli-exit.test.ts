@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type SlurmCluster, startSlurmCluster } from '@cncf-llm/trainer-launcher/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 
 // What the CLI prints and exits with when a run fails or does not exist, on the real Slurm 22.05
 // cluster. The payload's Python is `/bin/false`, so the job fails at once without a trainer.
@@ -67,6 +67,40 @@ afterAll(async () => {
 });
 
 describe('cncf-llm train exit codes on a real Slurm cluster', () => {
+  it('sweep --dry-run --json lists the trials as JSON and submits nothing', async () => {
+    const file = join(work, 'dry-sweep.yaml');
+    const spec = parse(await readFile(await failingSpec('dry-sweep'), 'utf8'));
+    await writeFile(
+      file,
+      stringify({
+        ...spec,
+        eval: { split: 'validation' },
+        sweep: { strategy: 'grid', parameters: { learningRate: [1e-4, 3e-4], rank: [8, 16] } },
+      }),
+    );
+    const r = await cncf([
+      'train',
+      'sweep',
+      '--backend',
+      'slurm',
+      '--spec',
+      file,
+      '--dry-run',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.trials.map((t: { name: string }) => t.name)).toEqual([
+      'dry-sweep-t000',
+      'dry-sweep-t001',
+      'dry-sweep-t002',
+      'dry-sweep-t003',
+    ]);
+    expect(out.trials[3].values).toEqual({ learningRate: 3e-4, rank: 16 });
+    const list = JSON.parse((await cncf(['train', 'list', '--backend', 'slurm', '--json'])).stdout);
+    expect(list.map((s: { name: string }) => s.name)).not.toContain('dry-sweep');
+  });
+
   it('status of a run that does not exist says so and exits 1', async () => {
     const r = await cncf(['train', 'status', 'no-such-run', '--backend', 'slurm']);
     expect(r.code).toBe(1);

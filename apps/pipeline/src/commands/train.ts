@@ -348,6 +348,12 @@ export function registerTrain(program: Command): void {
         signal: interrupt.signal,
       });
       if (flags.dryRun) {
+        if (flags.json) {
+          process.stdout.write(
+            `${JSON.stringify({ trials: trials.map((t) => ({ name: t.name, values: t.values })), summary: result.rendered.summary }, null, 2)}\n`,
+          );
+          return;
+        }
         const table = trials.map((t) => `${t.name}  ${JSON.stringify(t.values)}`).join('\n');
         process.stdout.write(`Dry run: ${trials.length} trials, nothing submitted.\n${table}\n`);
         return;
